@@ -26,7 +26,7 @@ type Channel struct {
 	rx   atomic.Pointer[rxRef]
 	ep   chanEnd
 
-	transmitted, dropped  atomic.Uint64
+	transmitted, dropped atomic.Uint64
 	injected, noReceiver atomic.Uint64
 }
 

@@ -107,6 +107,12 @@ type Stats struct {
 	Impair Impairments
 }
 
+// String summarises s on one line, such as
+// "h1<->h2 [loss 5%] A->B tx 10/1400B rx 9/1260B drop 1 (loss 1); B->A ...".
+func (s Stats) String() string {
+	return fmt.Sprintf("%s [%v] A->B %v; B->A %v", s.Name, s.Impair, s.AtoB, s.BtoA)
+}
+
 // dirCounters are a direction's counters. Written with atomics by whoever
 // transmits or delivers; read with atomics by anyone.
 type dirCounters struct {
