@@ -1,0 +1,261 @@
+// Package core is a user-space IPv4 stack with lwIP's architecture:
+// netifs, Ethernet and ARP, IPv4 with forwarding, fragmentation and
+// reassembly, ICMP, UDP, named timers and hooks for protocols built on it.
+//
+// Every Stack has exactly one tcpip goroutine that owns all of its state.
+// Code here runs on that goroutine, except the few methods of Stack that
+// say otherwise (Call, Post, Snapshot, Stop), which other goroutines use to
+// reach it by message passing, as lwIP's tcpip_callback and
+// tcpip_api_call do. The *Core value is the capability to touch the core:
+// it is only handed to functions that run on the tcpip goroutine.
+package core
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/netlab/netlab/core/clock"
+	"github.com/netlab/netlab/core/snapshot"
+)
+
+// Config configures a Stack.
+type Config struct {
+	// Name is the stack's name (its lab node's name).
+	Name string
+	// Clock is the world's clock; nil means a new real clock.
+	Clock clock.Clock
+	// EventSeq, when shared by the stacks of a world, orders their events
+	// into one log. nil gives the stack its own.
+	EventSeq *atomic.Uint64
+	// EventRing is how many recent events snapshots carry (default 256).
+	EventRing int
+	// PacketEvents records a summary event for every frame in and out.
+	PacketEvents bool
+	// OnEvent, when set, is called on the tcpip goroutine with every event
+	// recorded. It must not block and must not keep e.Frame.
+	OnEvent func(e *snapshot.Event)
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Stack is one user-space IPv4 stack and its tcpip goroutine.
+type Stack struct {
+	name  string
+	clock clock.Clock
+	task  clock.Task
+	wake  clock.Timer // fires the loop at the earliest core timer
+	core  *Core
+
+	mu      sync.Mutex // guards inbox and stopped
+	inbox   []request
+	spare   []request
+	stopped bool
+
+	done     chan struct{}
+	snap     atomic.Pointer[snapshot.Stack]
+	publish  atomic.Bool // someone asked for a fresh snapshot
+	started  atomic.Bool
+	stopOnce sync.Once
+}
+
+// request is one message to the tcpip goroutine: fn runs there; abort
+// runs instead (on any goroutine) if the stack stops first.
+type request struct {
+	fn    func(c *Core)
+	abort func()
+}
+
+// New returns a stack; Start starts its tcpip goroutine.
+func New(cfg Config) *Stack {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.NewReal()
+	}
+	if cfg.EventSeq == nil {
+		cfg.EventSeq = new(atomic.Uint64)
+	}
+	if cfg.EventRing <= 0 {
+		cfg.EventRing = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Stack{
+		name:  cfg.Name,
+		clock: cfg.Clock,
+		done:  make(chan struct{}),
+	}
+	s.task = cfg.Clock.NewTask("tcpip "+cfg.Name, true)
+	s.wake = cfg.Clock.NewTimer("tcpip "+cfg.Name, s.task.Wake)
+	s.core = newCore(s, cfg)
+	s.snap.Store(&snapshot.Stack{Name: cfg.Name})
+	return s
+}
+
+// Name returns the stack's name. Any goroutine.
+func (s *Stack) Name() string { return s.name }
+
+// Clock returns the stack's clock. Any goroutine.
+func (s *Stack) Clock() clock.Clock { return s.clock }
+
+// Start starts the tcpip goroutine. Any goroutine; once.
+func (s *Stack) Start() {
+	if s.started.Swap(true) {
+		return
+	}
+	s.task.Wake() // build the first snapshot
+	s.publish.Store(true)
+	go s.loop()
+}
+
+// Stop ends the tcpip goroutine: pending and later requests fail with
+// ErrStopped, netifs are detached from their links. It waits until the
+// goroutine has ended. Any goroutine but the tcpip goroutine.
+func (s *Stack) Stop() {
+	s.stopOnce.Do(func() {
+		s.mu.Lock()
+		s.stopped = true
+		s.mu.Unlock()
+		if !s.started.Load() {
+			close(s.done)
+			return
+		}
+		s.task.Wake()
+	})
+	<-s.done
+}
+
+// Done is closed when the tcpip goroutine has ended.
+func (s *Stack) Done() <-chan struct{} { return s.done }
+
+// Post queues fn to run on the tcpip goroutine (lwIP's tcpip_callback)
+// and returns at once; ErrStopped if the stack has stopped. Any goroutine.
+func (s *Stack) Post(fn func(c *Core)) error {
+	return s.post(request{fn: fn})
+}
+
+func (s *Stack) post(r request) error {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return ErrStopped
+	}
+	first := len(s.inbox) == 0
+	s.inbox = append(s.inbox, r)
+	s.mu.Unlock()
+	if first {
+		s.task.Wake()
+	}
+	return nil
+}
+
+// Call runs fn on the tcpip goroutine and waits for its result (lwIP's
+// tcpip_api_call). If ctx ends first, Call returns ctx's error, but fn may
+// still run: a request once queued is not withdrawn. Call fails with
+// ErrStopped if the stack stops before fn runs. Any goroutine but the
+// tcpip goroutine (which would wait on itself).
+func (s *Stack) Call(ctx context.Context, fn func(c *Core) error) error {
+	w := clock.NewWaiter(ctx, s.clock)
+	defer w.Close()
+	var (
+		res  error
+		done atomic.Bool
+	)
+	err := s.post(request{
+		fn: func(c *Core) {
+			res = fn(c)
+			done.Store(true)
+			w.Wake()
+		},
+		abort: func() {
+			res = ErrStopped
+			done.Store(true)
+			w.Wake()
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for !done.Load() {
+		if err := w.Wait(0, "call to tcpip "+s.name); err != nil {
+			return err
+		}
+	}
+	return res
+}
+
+// Snapshot returns the latest published snapshot and asks the tcpip
+// goroutine for a fresh one. It never blocks. Any goroutine.
+func (s *Stack) Snapshot() *snapshot.Stack {
+	if !s.publish.Swap(true) {
+		s.post(request{})
+	}
+	return s.snap.Load()
+}
+
+// LatestSnapshot returns the latest published snapshot without asking
+// for a new one. Any goroutine.
+func (s *Stack) LatestSnapshot() *snapshot.Stack { return s.snap.Load() }
+
+// loop is the tcpip goroutine.
+func (s *Stack) loop() {
+	c := s.core
+	for {
+		s.task.Sleep("idle")
+		s.mu.Lock()
+		stopped := s.stopped
+		batch := s.inbox
+		s.inbox = s.spare[:0]
+		s.mu.Unlock()
+		c.onLoop.Store(true)
+		c.now = s.clock.Now()
+		if stopped {
+			c.shutdown()
+			c.onLoop.Store(false)
+			for i := range batch {
+				if batch[i].abort != nil {
+					batch[i].abort()
+				}
+			}
+			s.failInbox()
+			s.wake.Stop()
+			s.task.Exit()
+			close(s.done)
+			return
+		}
+		for i := range batch {
+			if batch[i].fn != nil {
+				batch[i].fn(c)
+			}
+			batch[i] = request{}
+		}
+		s.mu.Lock()
+		s.spare = batch[:0]
+		s.mu.Unlock()
+		c.inputAll()
+		c.runTimers()
+		if s.publish.Swap(false) {
+			s.snap.Store(c.buildSnapshot())
+		}
+		c.onLoop.Store(false)
+		if next, ok := c.timers.next(); ok {
+			s.wake.Reset(next)
+		} else {
+			s.wake.Stop()
+		}
+	}
+}
+
+// failInbox aborts every request still queued after the loop ended.
+func (s *Stack) failInbox() {
+	s.mu.Lock()
+	batch := s.inbox
+	s.inbox = nil
+	s.mu.Unlock()
+	for i := range batch {
+		if batch[i].abort != nil {
+			batch[i].abort()
+		}
+	}
+}
