@@ -92,7 +92,8 @@ var fixtureUDP = unhexFixture(`
 
 // fixtureOptions: an IPv4 datagram (no Ethernet header) carrying UDP "hi"
 // from 10.0.0.1:5000 to 10.0.0.2:7, whose header (IHL 8) holds Router Alert
-// (RFC 2113), a NOP, an empty one-slot Record Route, and an EOL.
+// (RFC 2113), a NOP and an empty one-slot Record Route: 12 bytes, no EOL
+// needed.
 //
 // IPv4 checksum: 4800+002a+0009+0000+4011+0a00+0001+0a00+0002+9404+0000+
 // 0107+0704+0000+0000 = 0x13856, folded 0x3857, complemented 0xc7a8.
@@ -104,7 +105,6 @@ var fixtureOptions = unhexFixture(`
 	94 04 0000                     // Router Alert, length 4, value 0
 	01                             // NOP
 	07 07 04 00000000              // Record Route, length 7, pointer 4, one empty slot
-	00                             // EOL
 	1388 0007 000a 6fdf 6869       // UDP 5000 > 7, length 10, "hi"
 `)
 

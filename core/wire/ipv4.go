@@ -288,7 +288,8 @@ type IPv4Options []byte
 // Validate reports whether o is well formed (ErrBadOptions if not): every
 // option but EOL and NOP has a length octet of at least 2 that fits in o,
 // and the known options have a shape RFC 791 allows: route options (RR,
-// LSRR, SSRR) at least 3 bytes with a pointer of at least 4, a timestamp at
+// LSRR, SSRR) at least 3 bytes with a pointer of at least 4 at an address
+// slot, a timestamp at
 // least 4 bytes with a pointer of at least 5, router alert exactly 4 bytes
 // (RFC 2113). Bytes after EOL are padding and not looked at. Empty options
 // are valid. It never panics.
@@ -346,13 +347,14 @@ func ipv4OptionShapeOK(opt []byte) bool {
 	switch opt[0] {
 	case IPv4OptRR, IPv4OptLSRR, IPv4OptSSRR:
 		// type, length, pointer, then route data of 4-byte addresses; the
-		// pointer (1-based, within the option) is at least 4 and, while the
-		// route is not full, leaves room for an address.
+		// pointer (1-based, within the option) is at least 4, points at an
+		// address slot, and, while the route is not full, leaves room for
+		// a whole address.
 		if n < 3 {
 			return false
 		}
 		p := int(opt[2])
-		return p >= 4 && (p > n || p+3 <= n)
+		return p >= 4 && p%4 == 0 && (p > n || p+3 <= n)
 	case IPv4OptTimestamp:
 		// type, length, pointer, overflow and flags, then the data; the
 		// smallest legal pointer is 5.
