@@ -1,0 +1,503 @@
+package labs
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Action is what a step does. Its dynamic type is one of *Ping, *Expect,
+// *Socket, *Send, *Recv, *Close, *AddInterface, *RemoveInterface,
+// *SetInterface, *AddRoute, *RemoveRoute, *Impair or *Wait.
+type Action interface {
+	// Kind returns the action's key in a lab file, such as "ping".
+	Kind() string
+	// Describe says what the action does in a few words, such as
+	// "ping b → 10.0.0.1"; it is the step's default name.
+	Describe() string
+}
+
+// Step defaults that Load fills in.
+const (
+	// DefaultPingCount is how many echo requests a ping sends.
+	DefaultPingCount = 3
+	// DefaultPingSize is the ICMP payload size of a ping, in bytes (as
+	// ping(8)).
+	DefaultPingSize = 56
+	// DefaultPingInterval is the time between two echo requests.
+	DefaultPingInterval = Duration(1e9)
+	// DefaultPingTimeout is how long a ping waits for each reply.
+	DefaultPingTimeout = Duration(1e9)
+	// DefaultRecvWithin is how long a recv waits for its datagrams.
+	DefaultRecvWithin = Duration(1e9)
+	// MaxUDPPayload is the largest UDP payload (and ICMP echo payload) that
+	// fits an IPv4 packet: 65535 - 20 - 8 bytes.
+	MaxUDPPayload = 65507
+)
+
+// Ping sends ICMP echo requests from a stack and counts the replies. The
+// step ends when every reply has arrived or timed out.
+type Ping struct {
+	// From names the stack that pings.
+	From string
+	// To is the address pinged.
+	To netip.Addr
+	// Count is how many requests to send (default DefaultPingCount).
+	Count int
+	// Interval is the time between two requests (default
+	// DefaultPingInterval).
+	Interval Duration
+	// Timeout is how long to wait for each reply after its request; a
+	// later reply counts as lost (default DefaultPingTimeout).
+	Timeout Duration
+	// Size is the ICMP payload size in bytes (default DefaultPingSize).
+	Size int
+	// ID names the ping's result for a later Expect; may be empty.
+	ID string
+}
+
+// Kind returns "ping".
+func (*Ping) Kind() string { return "ping" }
+
+// Describe returns "ping <from> → <to>".
+func (p *Ping) Describe() string { return fmt.Sprintf("ping %s → %s", p.From, p.To) }
+
+// Expect checks a condition, at once or, with Within, as soon as it holds
+// before the deadline. It checks one subject: a ping's replies, a socket, or
+// a counter.
+type Expect struct {
+	// Ping names the ping whose replies are checked by ID; empty for the
+	// latest ping before the step.
+	Ping string
+	// PingStep is the index in Lab.Steps of the ping that PingReplies and
+	// PingRepliesMin check; set by Load, -1 when they are not set.
+	PingStep int
+	// PingReplies, when set, is the exact number of replies expected.
+	PingReplies *int
+	// PingRepliesMin, when set, is the least number of replies expected.
+	PingRepliesMin *int
+
+	// Socket names the socket whose state is checked.
+	Socket string
+	// BytesReceived, when set, is the number of payload bytes the socket
+	// must have received since it was opened.
+	BytesReceived *int
+	// DatagramsReceived, when set, is the number of datagrams the socket
+	// must have received since it was opened.
+	DatagramsReceived *int
+	// Error, when not empty, is the errno name the socket's pending error
+	// must have (such as "ECONNREFUSED"), or "none" for no pending error.
+	Error string
+
+	// Node names the stack whose counter is checked.
+	Node string
+	// Interface names the interface whose counter is checked; empty for a
+	// stack-wide counter.
+	Interface string
+	// Counter names the counter: an interface counter (see
+	// InterfaceCounters, or "drops:<reason>") or a stack-wide one (such as
+	// "ip-forwarded", "ip-reassembled", "icmp-out", "udp-no-port").
+	Counter string
+	// Equals, Min and Max, when set, bound the counter's value.
+	Equals, Min, Max *uint64
+
+	// Within, when set, is how long the condition may take to hold; when
+	// nil it must hold when the step starts.
+	Within *Duration
+}
+
+// Kind returns "expect".
+func (*Expect) Kind() string { return "expect" }
+
+// Describe says what is expected, such as "expect 3 ping replies" or
+// "expect a eth0 rx-frames ≥ 3 within 1s".
+func (e *Expect) Describe() string {
+	var conds []string
+	ping := "ping"
+	if e.Ping != "" {
+		ping = "ping " + e.Ping
+	}
+	if e.PingReplies != nil {
+		conds = append(conds, fmt.Sprintf("%s replies = %d", ping, *e.PingReplies))
+	}
+	if e.PingRepliesMin != nil {
+		conds = append(conds, fmt.Sprintf("%s replies ≥ %d", ping, *e.PingRepliesMin))
+	}
+	if e.BytesReceived != nil {
+		conds = append(conds, fmt.Sprintf("%s bytes-received = %d", e.Socket, *e.BytesReceived))
+	}
+	if e.DatagramsReceived != nil {
+		conds = append(conds, fmt.Sprintf("%s datagrams-received = %d", e.Socket, *e.DatagramsReceived))
+	}
+	if e.Error != "" {
+		conds = append(conds, fmt.Sprintf("%s error %s", e.Socket, e.Error))
+	}
+	if e.Counter != "" {
+		subject := e.Node
+		if e.Interface != "" {
+			subject += " " + e.Interface
+		}
+		subject += " " + e.Counter
+		if e.Equals != nil {
+			conds = append(conds, fmt.Sprintf("%s = %d", subject, *e.Equals))
+		}
+		if e.Min != nil {
+			conds = append(conds, fmt.Sprintf("%s ≥ %d", subject, *e.Min))
+		}
+		if e.Max != nil {
+			conds = append(conds, fmt.Sprintf("%s ≤ %d", subject, *e.Max))
+		}
+	}
+	s := "expect " + strings.Join(conds, ", ")
+	if len(conds) == 0 {
+		s = "expect"
+	}
+	if e.Within != nil {
+		s += " within " + e.Within.String()
+	}
+	return s
+}
+
+// Socket opens a socket on a stack.
+type Socket struct {
+	// Node names the stack.
+	Node string
+	// ID names the socket for the steps that use it; unique among the
+	// sockets open at the time.
+	ID string
+	// Proto is the protocol: "udp" (the default, and the only one so far).
+	Proto string
+	// Bind, when valid, is the local address and port to bind to
+	// (0.0.0.0:5000); otherwise the socket binds to an ephemeral port
+	// when it first sends.
+	Bind netip.AddrPort
+	// Connect, when valid, is the remote address to connect to.
+	Connect netip.AddrPort
+}
+
+// Kind returns "socket".
+func (*Socket) Kind() string { return "socket" }
+
+// Describe returns "socket <id>: udp on <node>", with its binding and peer.
+func (s *Socket) Describe() string {
+	d := fmt.Sprintf("socket %s: %s on %s", s.ID, s.Proto, s.Node)
+	if s.Bind.IsValid() {
+		d += " bound to " + s.Bind.String()
+	}
+	if s.Connect.IsValid() {
+		d += " → " + s.Connect.String()
+	}
+	return d
+}
+
+// Send sends datagrams on a socket.
+type Send struct {
+	// Socket names the socket.
+	Socket string
+	// To is the destination; invalid to send to the connected peer.
+	To netip.AddrPort
+	// Data, when not empty, is the payload; otherwise the payload is Size
+	// generated bytes (see Payload).
+	Data string
+	// Size is the payload size in bytes (len(Data) when Data is set).
+	Size int
+	// Count is how many datagrams to send (default 1).
+	Count int
+}
+
+// Kind returns "send".
+func (*Send) Kind() string { return "send" }
+
+// Describe returns "send <payload> on <socket> → <to>".
+func (s *Send) Describe() string {
+	what := fmt.Sprintf("%d B", s.Size)
+	if s.Data != "" {
+		what = strconv.Quote(s.Data)
+		if len(s.Data) > 24 {
+			what = strconv.Quote(s.Data[:20]) + "…"
+		}
+	}
+	if s.Count > 1 {
+		what = fmt.Sprintf("%d × %s", s.Count, what)
+	}
+	d := fmt.Sprintf("send %s on %s", what, s.Socket)
+	if s.To.IsValid() {
+		d += " → " + s.To.String()
+	}
+	return d
+}
+
+// Payload returns the bytes of one datagram: Data, or Size bytes of the
+// repeating pattern "abcdefghijklmnopqrstuvwxyz" when Data is empty.
+func (s *Send) Payload() []byte {
+	if s.Data != "" {
+		return []byte(s.Data)
+	}
+	b := make([]byte, s.Size)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}
+
+// Recv waits for datagrams on a socket; the step fails when they do not
+// all arrive in time.
+type Recv struct {
+	// Socket names the socket.
+	Socket string
+	// Count is how many datagrams to receive (default 1).
+	Count int
+	// Within is how long to wait for them (default DefaultRecvWithin); 0
+	// means they must be queued already.
+	Within Duration
+}
+
+// Kind returns "recv".
+func (*Recv) Kind() string { return "recv" }
+
+// Describe returns "recv on <socket> within <d>".
+func (r *Recv) Describe() string {
+	if r.Count > 1 {
+		return fmt.Sprintf("recv %d on %s within %s", r.Count, r.Socket, r.Within)
+	}
+	return fmt.Sprintf("recv on %s within %s", r.Socket, r.Within)
+}
+
+// Close closes a socket.
+type Close struct {
+	// Socket names the socket.
+	Socket string
+}
+
+// Kind returns "close".
+func (*Close) Kind() string { return "close" }
+
+// Describe returns "close <socket>".
+func (c *Close) Describe() string { return "close " + c.Socket }
+
+// AddInterface adds an interface to a stack while the lab runs.
+type AddInterface struct {
+	// Node names the stack.
+	Node string
+	// Name names the new interface.
+	Name string
+	// MAC is its hardware address; derived as for Interface.MAC (counting
+	// every interface the node had before) when the lab gives none.
+	MAC MAC
+	// Address is its address, or the zero Prefix.
+	Address netip.Prefix
+	// MTU is its MTU in bytes (default DefaultMTU).
+	MTU int
+	// Up is its administrative state (default true).
+	Up bool
+	// Link, when not empty, is the ID of the link to attach it to: a link
+	// with an endpoint naming this node and interface.
+	Link string
+}
+
+// Kind returns "add-interface".
+func (*AddInterface) Kind() string { return "add-interface" }
+
+// Describe returns "add <node>:<name> <address>".
+func (a *AddInterface) Describe() string {
+	d := "add " + a.Node + ":" + a.Name
+	if a.Address.IsValid() {
+		d += " " + a.Address.String()
+	}
+	if a.Link != "" {
+		d += " on " + a.Link
+	}
+	return d
+}
+
+// RemoveInterface removes an interface from a stack while the lab runs.
+type RemoveInterface struct {
+	// Node names the stack.
+	Node string
+	// Name names the interface.
+	Name string
+}
+
+// Kind returns "remove-interface".
+func (*RemoveInterface) Kind() string { return "remove-interface" }
+
+// Describe returns "remove <node>:<name>".
+func (r *RemoveInterface) Describe() string { return "remove " + r.Node + ":" + r.Name }
+
+// SetInterface changes an interface while the lab runs; nil fields are left
+// as they are.
+type SetInterface struct {
+	// Node names the stack.
+	Node string
+	// Name names the interface.
+	Name string
+	// Up sets the administrative state.
+	Up *bool
+	// LinkUp sets the link (carrier) state.
+	LinkUp *bool
+	// MTU sets the MTU in bytes.
+	MTU *int
+	// Address sets the address; the zero Prefix (written "none") removes
+	// it.
+	Address *netip.Prefix
+}
+
+// Kind returns "set-interface".
+func (*SetInterface) Kind() string { return "set-interface" }
+
+// Describe returns "set <node>:<name>" and the changes, such as
+// "set a:eth0 down, mtu 1400".
+func (s *SetInterface) Describe() string {
+	var changes []string
+	if s.Up != nil {
+		changes = append(changes, map[bool]string{true: "up", false: "down"}[*s.Up])
+	}
+	if s.LinkUp != nil {
+		changes = append(changes, map[bool]string{true: "link up", false: "link down"}[*s.LinkUp])
+	}
+	if s.MTU != nil {
+		changes = append(changes, fmt.Sprintf("mtu %d", *s.MTU))
+	}
+	if s.Address != nil {
+		if s.Address.IsValid() {
+			changes = append(changes, "address "+s.Address.String())
+		} else {
+			changes = append(changes, "no address")
+		}
+	}
+	return "set " + s.Node + ":" + s.Name + " " + strings.Join(changes, ", ")
+}
+
+// AddRoute adds a static route to a stack while the lab runs.
+type AddRoute struct {
+	// Node names the stack.
+	Node string
+	// To is the destination network, host bits zero.
+	To netip.Prefix
+	// Via is the next hop, or the zero Addr.
+	Via netip.Addr
+	// Interface names the outgoing interface, or is empty. At least one of
+	// Via and Interface is set.
+	Interface string
+}
+
+// Kind returns "add-route".
+func (*AddRoute) Kind() string { return "add-route" }
+
+// Describe returns "route <node> <to> via <via>".
+func (a *AddRoute) Describe() string {
+	d := "route " + a.Node + " " + a.To.String()
+	if a.Via.IsValid() {
+		d += " via " + a.Via.String()
+	}
+	if a.Interface != "" {
+		d += " dev " + a.Interface
+	}
+	return d
+}
+
+// Route returns the route a adds.
+func (a *AddRoute) Route() Route { return Route{To: a.To, Via: a.Via, Interface: a.Interface} }
+
+// RemoveRoute removes a stack's route to a network while the lab runs.
+type RemoveRoute struct {
+	// Node names the stack.
+	Node string
+	// To is the destination network of the route to remove.
+	To netip.Prefix
+}
+
+// Kind returns "remove-route".
+func (*RemoveRoute) Kind() string { return "remove-route" }
+
+// Describe returns "remove route <node> <to>".
+func (r *RemoveRoute) Describe() string { return "remove route " + r.Node + " " + r.To.String() }
+
+// Impair changes a link's impairments while the lab runs; nil fields keep
+// their current value.
+type Impair struct {
+	// Link is the ID of the link.
+	Link string
+	// Loss, Duplicate, Reorder and Corrupt set the shares of frames lost,
+	// duplicated, reordered and corrupted.
+	Loss, Duplicate, Reorder, Corrupt *Percent
+	// Delay and Jitter set the one-way delay and its variation.
+	Delay, Jitter *Duration
+	// Rate sets the bit rate cap (0: unlimited).
+	Rate *Rate
+	// Queue sets the queue length in frames.
+	Queue *int
+}
+
+// Kind returns "impair".
+func (*Impair) Kind() string { return "impair" }
+
+// Describe returns "impair <link>" and the changes, such as
+// "impair l1 loss 50%".
+func (im *Impair) Describe() string {
+	d := "impair " + im.Link
+	add := func(name string, set bool, v fmt.Stringer) {
+		if set {
+			d += " " + name + " " + v.String()
+		}
+	}
+	add("loss", im.Loss != nil, ptrStringer(im.Loss))
+	add("delay", im.Delay != nil, ptrStringer(im.Delay))
+	add("jitter", im.Jitter != nil, ptrStringer(im.Jitter))
+	add("duplicate", im.Duplicate != nil, ptrStringer(im.Duplicate))
+	add("reorder", im.Reorder != nil, ptrStringer(im.Reorder))
+	add("corrupt", im.Corrupt != nil, ptrStringer(im.Corrupt))
+	add("rate", im.Rate != nil, ptrStringer(im.Rate))
+	if im.Queue != nil {
+		d += fmt.Sprintf(" queue %d", *im.Queue)
+	}
+	return d
+}
+
+// Apply returns cur with the changes of im applied.
+func (im *Impair) Apply(cur Impairments) Impairments {
+	set := func(dst *Percent, src *Percent) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&cur.Loss, im.Loss)
+	set(&cur.Duplicate, im.Duplicate)
+	set(&cur.Reorder, im.Reorder)
+	set(&cur.Corrupt, im.Corrupt)
+	if im.Delay != nil {
+		cur.Delay = *im.Delay
+	}
+	if im.Jitter != nil {
+		cur.Jitter = *im.Jitter
+	}
+	if im.Rate != nil {
+		cur.Rate = *im.Rate
+	}
+	if im.Queue != nil {
+		cur.Queue = *im.Queue
+	}
+	return cur
+}
+
+// Wait lets time pass.
+type Wait struct {
+	// Duration is how long to wait.
+	Duration Duration
+}
+
+// Kind returns "wait".
+func (*Wait) Kind() string { return "wait" }
+
+// Describe returns "wait <duration>".
+func (w *Wait) Describe() string { return "wait " + w.Duration.String() }
+
+// ptrStringer turns a possibly nil pointer to a Stringer value into a
+// Stringer that never dereferences nil.
+func ptrStringer[T fmt.Stringer](p *T) fmt.Stringer {
+	if p == nil {
+		return Duration(0)
+	}
+	return *p
+}

@@ -1,0 +1,300 @@
+// Package labs defines netlab's lab file format: the types a lab decodes
+// into, the loader that reads YAML into them with positioned errors, the
+// validation rules, and the built-in labs embedded in the binary.
+//
+// All code here runs on the caller's goroutine and keeps no state between
+// calls. The package is a leaf: it imports nothing of netlab (in particular
+// not the stack under core/), so the command, the TUI and the runner may all
+// import it.
+//
+// A loaded Lab is complete: Load fills in every default (MTUs, MAC
+// addresses, link ids, step names, ping counts...), so that a runner never
+// has to know the defaults itself. Lab files are trusted input: they name
+// what to build and run, and the loader checks them for mistakes, not for
+// malice (though no input makes it panic).
+package labs
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// ClockKind says which clock drives a lab: "virtual" or "real".
+type ClockKind string
+
+// The clocks a lab may run on.
+const (
+	// ClockVirtual is simulated time that jumps to the next deadline when
+	// nothing else can happen. It is the default.
+	ClockVirtual ClockKind = "virtual"
+	// ClockReal is the wall clock.
+	ClockReal ClockKind = "real"
+)
+
+// NodeKind says what a node is: "stack" or "switch".
+type NodeKind string
+
+// The kinds of node a lab may hold.
+const (
+	// KindStack is a netlab IPv4 stack with interfaces, routes and apps.
+	// It is the default kind.
+	KindStack NodeKind = "stack"
+	// KindSwitch is an Ethernet switch joining any number of links.
+	KindSwitch NodeKind = "switch"
+)
+
+// LinkPipe is the type of an in-memory Ethernet wire, the only link type so
+// far and the default.
+const LinkPipe = "pipe"
+
+// Defaults that Load fills in where a lab leaves a field out.
+const (
+	// DefaultSeed seeds a lab's random sources when it gives no seed.
+	DefaultSeed uint64 = 1
+	// DefaultMTU is an interface's MTU in bytes when none is given.
+	DefaultMTU = 1500
+	// MinMTU and MaxMTU bound an interface's MTU in bytes (IPv4's minimum
+	// reassembly size, RFC 791, up to a jumbo frame).
+	MinMTU, MaxMTU = 576, 9000
+)
+
+// Lab is one loaded, validated lab: what to build and what to do with it.
+type Lab struct {
+	// Name identifies the lab, [a-z0-9-]+.
+	Name string
+	// Description says what the lab shows and what to watch; may be empty.
+	Description string
+	// Clock is the clock the whole lab runs on (default ClockVirtual).
+	Clock ClockKind
+	// Seed seeds every random source of the lab (default DefaultSeed).
+	Seed uint64
+	// Nodes are the stacks and switches, in file order.
+	Nodes []Node
+	// Links join the nodes' interfaces, in file order.
+	Links []Link
+	// Steps are what the runner does, in order.
+	Steps []Step
+	// Source says where the lab came from: a file name, or
+	// "builtin:<name>" for a built-in lab.
+	Source string
+
+	// pos maps YAML paths ("$.steps[2].ping.to") to where they are in the
+	// source; nil for a Lab built in Go.
+	pos map[string]Pos
+}
+
+// Node is a stack or a switch.
+type Node struct {
+	// Name identifies the node: [a-z][a-z0-9-]*, at most 12 characters.
+	Name string
+	// Kind is KindStack or KindSwitch.
+	Kind NodeKind
+	// Forwarding turns on IPv4 forwarding between the stack's interfaces.
+	Forwarding bool
+	// Interfaces are the stack's interfaces at the start, in file order.
+	Interfaces []Interface
+	// Routes are the stack's static routes at the start.
+	Routes []Route
+	// ARP holds static ARP entries.
+	ARP []StaticARP
+	// Apps are the built-in applications the stack runs from the start.
+	Apps []App
+	// Pos is where the node's name is in the source.
+	Pos Pos
+}
+
+// Interface is a stack's network interface (an lwIP netif).
+type Interface struct {
+	// Name identifies the interface on its node: [a-z][a-z0-9]*, at most
+	// 15 characters (the Linux limit, so that it can name a TAP device).
+	Name string
+	// MAC is the interface's hardware address. When the lab gives none,
+	// Load derives 02:00:00:00:<node#>:<if#> from the node's position in
+	// the file (1-based) and the interface's position on the node
+	// (0-based), so that the same lab always gets the same addresses.
+	MAC MAC
+	// Address is the interface's address and prefix length, host bits
+	// included (10.0.0.1/24); the zero Prefix when it has none.
+	Address netip.Prefix
+	// MTU is the largest IPv4 packet the interface sends, in bytes
+	// (default DefaultMTU, MinMTU to MaxMTU).
+	MTU int
+	// Up is the interface's administrative state (default true).
+	Up bool
+	// Pos is where the interface's name is in the source.
+	Pos Pos
+}
+
+// Route is a static route.
+type Route struct {
+	// To is the destination network, host bits zero (0.0.0.0/0 is the
+	// default route).
+	To netip.Prefix
+	// Via is the next hop; the zero Addr for a directly connected route.
+	Via netip.Addr
+	// Interface names the outgoing interface; empty to choose it from Via.
+	// At least one of Via and Interface is set.
+	Interface string
+	// Pos is where the route is in the source.
+	Pos Pos
+}
+
+// StaticARP is a permanent ARP cache entry.
+type StaticARP struct {
+	// Address is the IPv4 address to resolve.
+	Address netip.Addr
+	// MAC is the hardware address it resolves to.
+	MAC MAC
+}
+
+// The built-in app kinds.
+const (
+	// AppUDPEcho sends every datagram it receives back to its sender.
+	AppUDPEcho = "udp-echo"
+	// AppUDPDiscard receives datagrams and drops them.
+	AppUDPDiscard = "udp-discard"
+	// AppUDPSource sends datagrams of Size bytes to To every Interval.
+	AppUDPSource = "udp-source"
+)
+
+// App is a built-in application running on a stack from the start.
+type App struct {
+	// Kind is AppUDPEcho, AppUDPDiscard or AppUDPSource.
+	Kind string
+	// Port is the local UDP port: the port served by udp-echo (default 7)
+	// and udp-discard (default 9); udp-source's source port (0: an
+	// ephemeral port).
+	Port uint16
+	// To is where udp-source sends; zero for the other kinds.
+	To netip.AddrPort
+	// Size is udp-source's payload size in bytes (default 64).
+	Size int
+	// Interval is the time between two of udp-source's datagrams
+	// (default 1s).
+	Interval Duration
+	// Count is how many datagrams udp-source sends; 0 sends forever.
+	Count int
+	// Pos is where the app is in the source.
+	Pos Pos
+}
+
+// Link joins two endpoints.
+type Link struct {
+	// ID names the link for steps (impair, add-interface); default "l<N>"
+	// with N its 1-based position in the file.
+	ID string
+	// A and B are the link's two ends, in file order.
+	A, B Endpoint
+	// Type is the link type: LinkPipe (the default). A link to a switch
+	// is a pipe to one of the switch's ports.
+	Type string
+	// Impair holds the link's impairments at the start.
+	Impair Impairments
+	// Pos is where the link is in the source.
+	Pos Pos
+}
+
+// Endpoint is one end of a link: a stack's interface, or a switch.
+type Endpoint struct {
+	// Node names the node.
+	Node string
+	// Interface names the stack's interface; empty for a switch.
+	Interface string
+}
+
+// String formats e as written in a lab: "a:eth0", or "sw" for a switch.
+func (e Endpoint) String() string {
+	if e.Interface == "" {
+		return e.Node
+	}
+	return e.Node + ":" + e.Interface
+}
+
+// Impairments is what a link does to the frames it carries, in both
+// directions. The zero value is a perfect link.
+type Impairments struct {
+	// Loss is the share of frames dropped.
+	Loss Percent
+	// Duplicate is the share of frames delivered twice.
+	Duplicate Percent
+	// Reorder is the share of frames held back behind the next one.
+	Reorder Percent
+	// Corrupt is the share of frames with a flipped bit.
+	Corrupt Percent
+	// Delay is the one-way latency added to every frame.
+	Delay Duration
+	// Jitter is the largest random variation added to Delay.
+	Jitter Duration
+	// Rate caps the link's bit rate; 0 is unlimited.
+	Rate Rate
+	// Queue is how many frames wait for a rate-limited link before it
+	// drops; 0 lets the link driver choose.
+	Queue int
+}
+
+// Step is one thing the runner does.
+type Step struct {
+	// Name labels the step; Load fills it with Action.Describe() when the
+	// lab gives none.
+	Name string
+	// At, when set, is when the step starts, from the start of the lab.
+	At *Duration
+	// After, when set, is how long after the previous step ends this one
+	// starts. At most one of At and After is set; with neither, the step
+	// starts as soon as the previous one ends.
+	After *Duration
+	// Pos is where the step is in the source.
+	Pos Pos
+	// Action is what the step does; never nil in a loaded lab.
+	Action Action
+}
+
+// Pos is a position in a lab file. Line and Column count from 1; the zero
+// Pos means "unknown".
+type Pos struct {
+	Line, Column int
+}
+
+// IsValid reports whether p is a known position.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// String formats p as "line:column".
+func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
+
+// Position returns where the YAML path (such as "$.steps[2].ping.to", as in
+// Error.Path) is in the lab's source. When the path itself is not in the
+// source (a field left out), it returns the position of its nearest
+// ancestor that is, and the zero Pos for a Lab built in Go.
+func (l *Lab) Position(path string) Pos {
+	return lookupPos(l.pos, path)
+}
+
+// Node returns the node called name, or nil.
+func (l *Lab) Node(name string) *Node {
+	for i := range l.Nodes {
+		if l.Nodes[i].Name == name {
+			return &l.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// Link returns the link whose ID is id, or nil.
+func (l *Lab) Link(id string) *Link {
+	for i := range l.Links {
+		if l.Links[i].ID == id {
+			return &l.Links[i]
+		}
+	}
+	return nil
+}
+
+// Interface returns the interface of n called name, or nil.
+func (n *Node) Interface(name string) *Interface {
+	for i := range n.Interfaces {
+		if n.Interfaces[i].Name == name {
+			return &n.Interfaces[i]
+		}
+	}
+	return nil
+}

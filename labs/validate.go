@@ -1,0 +1,461 @@
+package labs
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"net/netip"
+	"slices"
+	"sort"
+)
+
+// validator checks what decoding one field at a time cannot: names that
+// refer to other parts of the lab, and the state that steps build up
+// (interfaces added and removed, sockets opened and closed, time).
+// Validation also fills in the defaults that depend on the whole lab:
+// derived MACs, Expect.PingStep and step names.
+type validator struct {
+	d     *decoder
+	lab   *Lab
+	nodes map[string]*vnode
+	// endpoints maps "node:interface" (stack ends only) to its link.
+	endpoints map[string]*vendpoint
+	links     map[string]int // link id -> index
+	macs      map[MAC]string // -> "node:interface" using it
+	sockets   map[string]*vsocket
+	closed    map[string]int // socket id -> line of its close step
+	pings     map[string]int // ping id -> step index
+	lastPing  int
+}
+
+// vnode is a node as the steps so far have left it.
+type vnode struct {
+	node   *Node
+	index  int            // 1-based position in the file
+	ifaces map[string]MAC // the interfaces it has now
+	count  int            // interfaces it ever had, for derived MACs
+}
+
+// vendpoint is a stack end of a link.
+type vendpoint struct {
+	link     string
+	path     string
+	attached bool // the interface exists now
+	ever     bool // the interface existed at some point
+}
+
+// vsocket is an open socket.
+type vsocket struct {
+	connected bool
+	line      int
+}
+
+// errorf reports an error at path, positioned where path (or its nearest
+// ancestor) is in the source.
+func (v *validator) errorf(path, format string, args ...any) {
+	v.d.errorf(lookupPos(v.d.pos, path), path, format, args...)
+}
+
+// validate checks lab, which d decoded, and fills in its derived defaults.
+func (d *decoder) validate(lab *Lab) {
+	v := &validator{
+		d: d, lab: lab,
+		nodes:     map[string]*vnode{},
+		endpoints: map[string]*vendpoint{},
+		links:     map[string]int{},
+		macs:      map[MAC]string{},
+		sockets:   map[string]*vsocket{},
+		closed:    map[string]int{},
+		pings:     map[string]int{},
+		lastPing:  -1,
+	}
+	v.checkNodes()
+	v.checkLinks()
+	v.checkSteps()
+	for _, key := range slices.Sorted(maps.Keys(v.endpoints)) {
+		if ep := v.endpoints[key]; !ep.ever {
+			node, iface, _ := cutColon(key)
+			v.errorf(ep.path, "unknown interface %q on %s (and no add-interface step attaches it to link %s)%s",
+				iface, node, ep.link, suggest(iface, v.ifaceNames(v.nodes[node])))
+		}
+	}
+}
+
+// nodePath returns the YAML path of node name.
+func nodePath(name string) string { return childPath("$.nodes", name) }
+
+func (v *validator) checkNodes() {
+	for i := range v.lab.Nodes {
+		n := &v.lab.Nodes[i]
+		vn := &vnode{node: n, index: i + 1, ifaces: map[string]MAC{}}
+		v.nodes[n.Name] = vn
+		np := nodePath(n.Name)
+		for j := range n.Interfaces {
+			itf := &n.Interfaces[j]
+			ip := childPath(childPath(np, "interfaces"), itf.Name)
+			v.addIface(vn, itf.Name, &itf.MAC, ip)
+		}
+		for j, r := range n.Routes {
+			if r.Interface != "" {
+				v.checkIface(indexPath(childPath(np, "routes"), j)+".interface", vn, r.Interface)
+			}
+		}
+		arp := map[netip.Addr]int{}
+		for j, e := range n.ARP {
+			ep := indexPath(childPath(np, "arp"), j)
+			if e.MAC.IsMulticast() {
+				v.errorf(ep+".mac", "%s is a group (multicast) address: ARP resolves to a unicast MAC", e.MAC)
+			}
+			if prev, dup := arp[e.Address]; dup && e.Address.IsValid() {
+				v.errorf(ep+".address", "a static ARP entry for %s is already at line %d", e.Address, lookupPos(v.d.pos, indexPath(childPath(np, "arp"), prev)).Line)
+			}
+			arp[e.Address] = j
+		}
+		ports := map[uint16]int{}
+		for j, app := range n.Apps {
+			if app.Port == 0 {
+				continue
+			}
+			if prev, dup := ports[app.Port]; dup {
+				v.errorf(indexPath(childPath(np, "apps"), j), "UDP port %d is already %s's (line %d)",
+					app.Port, n.Apps[prev].Kind, n.Apps[prev].Pos.Line)
+				continue
+			}
+			ports[app.Port] = j
+		}
+	}
+}
+
+// addIface gives vn a new interface, deriving its MAC when *mac is zero
+// and checking that the MAC is a unique unicast address.
+func (v *validator) addIface(vn *vnode, name string, mac *MAC, path string) {
+	derived := mac.IsZero()
+	if derived {
+		*mac = derivedMAC(vn.index, vn.count)
+	}
+	vn.count++
+	key := vn.node.Name + ":" + name
+	switch {
+	case mac.IsMulticast():
+		v.errorf(path+".mac", "%s is a group (multicast) address: an interface needs a unicast MAC (first byte even)", *mac)
+	case v.macs[*mac] != "" && derived:
+		v.errorf(path, "derived MAC %s is already %s's: give %s a mac", *mac, v.macs[*mac], key)
+	case v.macs[*mac] != "":
+		v.errorf(path+".mac", "MAC %s is already %s's", *mac, v.macs[*mac])
+	default:
+		v.macs[*mac] = key
+	}
+	vn.ifaces[name] = *mac
+}
+
+// removeIface takes interface name away from vn.
+func (v *validator) removeIface(vn *vnode, name string) {
+	if mac, ok := vn.ifaces[name]; ok && v.macs[mac] == vn.node.Name+":"+name {
+		delete(v.macs, mac)
+	}
+	delete(vn.ifaces, name)
+}
+
+// ifaceNames lists vn's interfaces now, sorted.
+func (v *validator) ifaceNames(vn *vnode) []string {
+	if vn == nil {
+		return nil
+	}
+	var names []string
+	for name := range vn.ifaces {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// nodeNames lists the lab's nodes.
+func (v *validator) nodeNames() []string {
+	names := make([]string, len(v.lab.Nodes))
+	for i, n := range v.lab.Nodes {
+		names[i] = n.Name
+	}
+	return names
+}
+
+// node returns the node called name, reporting it at path when there is
+// none. It returns nil for an empty name (already reported) and for a
+// node whose kind is unknown (likewise).
+func (v *validator) node(path, name string) *vnode {
+	if name == "" {
+		return nil
+	}
+	vn := v.nodes[name]
+	if vn == nil {
+		v.errorf(path, "unknown node %q%s", name, suggest(name, v.nodeNames()))
+		return nil
+	}
+	if vn.node.Kind == "" {
+		return nil
+	}
+	return vn
+}
+
+// stack is node for a step that needs a stack.
+func (v *validator) stack(path, name, what string) *vnode {
+	vn := v.node(path, name)
+	if vn != nil && vn.node.Kind != KindStack {
+		v.errorf(path, "%s is a %s: %s needs a stack", name, vn.node.Kind, what)
+		return nil
+	}
+	return vn
+}
+
+// checkIface reports at path when vn has no interface name now.
+func (v *validator) checkIface(path string, vn *vnode, name string) bool {
+	if vn == nil || name == "" {
+		return false
+	}
+	if _, ok := vn.ifaces[name]; ok {
+		return true
+	}
+	v.errorf(path, "%s has no interface %q here%s", vn.node.Name, name, suggest(name, v.ifaceNames(vn)))
+	return false
+}
+
+func (v *validator) checkLinks() {
+	for i := range v.lab.Links {
+		l := &v.lab.Links[i]
+		lp := indexPath("$.links", i)
+		if prev, dup := v.links[l.ID]; dup {
+			what := "link id " + l.ID
+			if _, given := v.d.pos[lp+".id"]; !given {
+				what += fmt.Sprintf(" (the default for link %d)", i+1)
+			}
+			v.errorf(lp+".id", "%s is already the id of the link at line %d", what, v.lab.Links[prev].Pos.Line)
+		} else {
+			v.links[l.ID] = i
+		}
+		ends := []Endpoint{l.A, l.B}
+		for j, ep := range ends {
+			v.checkEndpoint(l, ep, indexPath(lp+".endpoints", j))
+		}
+		if l.A.Node != "" && l.A == l.B {
+			v.errorf(lp+".endpoints[1]", "both ends of the link are %s", l.A)
+		}
+	}
+}
+
+// checkEndpoint checks one end of link l.
+func (v *validator) checkEndpoint(l *Link, ep Endpoint, path string) {
+	vn := v.node(path, ep.Node)
+	if vn == nil {
+		return
+	}
+	switch vn.node.Kind {
+	case KindSwitch:
+		if ep.Interface != "" {
+			v.errorf(path, "%s is a switch: write just %s (a switch's ports are its links)", ep.Node, ep.Node)
+		}
+	case KindStack:
+		if ep.Interface == "" {
+			v.errorf(path, "%s is a stack: name its interface, as in %s:eth0", ep.Node, ep.Node)
+			return
+		}
+		key := ep.String()
+		if prev := v.endpoints[key]; prev != nil {
+			if prev.link != l.ID {
+				v.errorf(path, "%s is already on link %s (line %d)", key, prev.link, lookupPos(v.d.pos, prev.path).Line)
+			}
+			return
+		}
+		_, exists := vn.ifaces[ep.Interface]
+		v.endpoints[key] = &vendpoint{link: l.ID, path: path, attached: exists, ever: exists}
+	}
+}
+
+func (v *validator) checkSteps() {
+	var earliest Duration // the earliest the current step can start
+	for i := range v.lab.Steps {
+		s := &v.lab.Steps[i]
+		sp := indexPath("$.steps", i)
+		if s.At != nil {
+			if *s.At < earliest {
+				v.errorf(sp+".at", "at %s goes back in time: the steps before run until %s at least", *s.At, earliest)
+			}
+			earliest = max(earliest, *s.At)
+		}
+		if s.After != nil {
+			earliest = addDurations(earliest, *s.After)
+		}
+		if s.Action == nil {
+			continue
+		}
+		ap := childPath(sp, s.Action.Kind())
+		switch a := s.Action.(type) {
+		case *Ping:
+			v.stack(ap+".from", a.From, "ping")
+			if a.ID != "" {
+				if prev, dup := v.pings[a.ID]; dup {
+					v.errorf(ap+".id", "ping id %s is already the ping's at line %d", a.ID, v.lab.Steps[prev].Pos.Line)
+				}
+				v.pings[a.ID] = i
+			}
+			v.lastPing = i
+			// The requests go out Interval apart.
+			earliest = addDurations(earliest, mulDuration(a.Count-1, a.Interval))
+		case *Expect:
+			v.checkExpect(a, ap)
+		case *Socket:
+			v.stack(ap+".node", a.Node, "a socket")
+			if a.ID != "" {
+				if prev := v.sockets[a.ID]; prev != nil {
+					v.errorf(ap+".id", "socket %s is already open (line %d)", a.ID, prev.line)
+				}
+				v.sockets[a.ID] = &vsocket{connected: a.Connect.IsValid(), line: s.Pos.Line}
+				delete(v.closed, a.ID)
+			}
+		case *Send:
+			if so := v.socket(ap+".socket", a.Socket); so != nil && !so.connected && !a.To.IsValid() {
+				v.errorf(ap, "missing to: socket %s is not connected", a.Socket)
+			}
+		case *Recv:
+			v.socket(ap+".socket", a.Socket)
+		case *Close:
+			if v.socket(ap+".socket", a.Socket) != nil {
+				delete(v.sockets, a.Socket)
+				v.closed[a.Socket] = s.Pos.Line
+			}
+		case *AddInterface:
+			v.checkAddInterface(a, ap)
+		case *RemoveInterface:
+			vn := v.stack(ap+".node", a.Node, "remove-interface")
+			if v.checkIface(ap+".name", vn, a.Name) {
+				v.removeIface(vn, a.Name)
+				if ep := v.endpoints[a.Node+":"+a.Name]; ep != nil {
+					ep.attached = false
+				}
+			}
+		case *SetInterface:
+			vn := v.stack(ap+".node", a.Node, "set-interface")
+			v.checkIface(ap+".name", vn, a.Name)
+		case *AddRoute:
+			vn := v.stack(ap+".node", a.Node, "add-route")
+			if a.Interface != "" {
+				v.checkIface(ap+".interface", vn, a.Interface)
+			}
+		case *RemoveRoute:
+			v.stack(ap+".node", a.Node, "remove-route")
+		case *Impair:
+			if _, ok := v.links[a.Link]; !ok && a.Link != "" {
+				ids := make([]string, 0, len(v.lab.Links))
+				for _, l := range v.lab.Links {
+					ids = append(ids, l.ID)
+				}
+				v.errorf(ap+".link", "unknown link %q%s", a.Link, suggest(a.Link, ids))
+			}
+		case *Wait:
+			earliest = addDurations(earliest, a.Duration)
+		}
+		if s.Name == "" {
+			s.Name = s.Action.Describe()
+		}
+	}
+}
+
+// addDurations adds two durations, saturating instead of overflowing.
+func addDurations(a, b Duration) Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// mulDuration returns n times d, saturating instead of overflowing.
+func mulDuration(n int, d Duration) Duration {
+	if n <= 0 || d <= 0 {
+		return 0
+	}
+	if int64(d) > math.MaxInt64/int64(n) {
+		return math.MaxInt64
+	}
+	return Duration(int64(n) * int64(d))
+}
+
+// socket returns the open socket id, reporting at path when there is
+// none.
+func (v *validator) socket(path, id string) *vsocket {
+	if id == "" {
+		return nil
+	}
+	if so := v.sockets[id]; so != nil {
+		return so
+	}
+	if line, ok := v.closed[id]; ok {
+		v.errorf(path, "socket %s was closed at line %d", id, line)
+		return nil
+	}
+	open := make([]string, 0, len(v.sockets))
+	for id := range v.sockets {
+		open = append(open, id)
+	}
+	slices.Sort(open)
+	v.errorf(path, "unknown socket %q: open it with a socket step first%s", id, suggest(id, open))
+	return nil
+}
+
+func (v *validator) checkExpect(e *Expect, path string) {
+	if e.PingReplies != nil || e.PingRepliesMin != nil {
+		switch {
+		case e.Ping != "":
+			if step, ok := v.pings[e.Ping]; ok {
+				e.PingStep = step
+			} else {
+				ids := make([]string, 0, len(v.pings))
+				for id := range v.pings {
+					ids = append(ids, id)
+				}
+				slices.Sort(ids)
+				v.errorf(path+".ping", "unknown ping %q: no earlier ping step has that id%s", e.Ping, suggest(e.Ping, ids))
+			}
+		case v.lastPing < 0:
+			v.errorf(path, "no ping before this expect")
+		default:
+			e.PingStep = v.lastPing
+		}
+	}
+	if e.Socket != "" {
+		v.socket(path+".socket", e.Socket)
+	}
+	if e.Node != "" {
+		vn := v.stack(path+".node", e.Node, "a counter")
+		if e.Interface != "" {
+			v.checkIface(path+".interface", vn, e.Interface)
+		}
+	}
+}
+
+func (v *validator) checkAddInterface(a *AddInterface, path string) {
+	vn := v.stack(path+".node", a.Node, "add-interface")
+	if vn == nil || a.Name == "" {
+		return
+	}
+	if _, exists := vn.ifaces[a.Name]; exists {
+		v.errorf(path+".name", "%s already has an interface %s", a.Node, a.Name)
+		return
+	}
+	v.addIface(vn, a.Name, &a.MAC, path)
+	key := a.Node + ":" + a.Name
+	ep := v.endpoints[key]
+	switch {
+	case a.Link == "" && ep != nil && !ep.attached:
+		v.errorf(path, "link %s waits for %s: add link: %s", ep.link, key, ep.link)
+	case a.Link == "":
+	case ep != nil && ep.link == a.Link:
+		ep.attached, ep.ever = true, true
+	case ep != nil:
+		v.errorf(path+".link", "%s is an endpoint of link %s, not %s", key, ep.link, a.Link)
+	default:
+		if i, ok := v.links[a.Link]; ok {
+			l := v.lab.Links[i]
+			v.errorf(path+".link", "link %s has no endpoint %s (its endpoints are %s and %s)", a.Link, key, l.A, l.B)
+		} else {
+			v.errorf(path+".link", "unknown link %q", a.Link)
+		}
+	}
+}
