@@ -2,8 +2,8 @@ package core_test
 
 import (
 	"context"
-	"sync"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sort"
 	"time"
@@ -119,12 +120,14 @@ func (r *reassembly) input(n *Netif, ip wire.IPv4) []byte {
 	r.remove(d)
 	c.count(cntIPReassembled)
 	whole := make([]byte, len(d.header)+d.total)
-	h, _ := wire.ParseIPv4Header(d.header)
-	h.TotalLen = len(whole)
-	h.Flags &^= wire.IPv4FlagMF
-	h.FragOffset = 0
-	h.Marshal(whole)
+	copy(whole, d.header)
 	copy(whole[len(d.header):], d.data[:d.total])
+	// The first fragment's header, made whole: total length, no MF, offset
+	// 0 (the DF bit stays), and its checksum again.
+	binary.BigEndian.PutUint16(whole[2:], uint16(len(whole)))
+	binary.BigEndian.PutUint16(whole[6:], binary.BigEndian.Uint16(whole[6:])&wire.IPv4FlagDF)
+	whole[10], whole[11] = 0, 0
+	binary.BigEndian.PutUint16(whole[10:], wire.Checksum(whole[:len(d.header)], 0))
 	return whole
 }
 
