@@ -70,7 +70,8 @@ func checksumNote(got uint16, sum uint32) string {
 		return "(correct)"
 	}
 	// Take the field out of the sum: adding ^got subtracts it (RFC 1624 §3).
-	want := ^Fold(sum + uint32(^got))
+	// Fold first so that the addition cannot overflow 32 bits.
+	want := ^Fold(uint32(Fold(sum)) + uint32(^got))
 	return fmt.Sprintf("(bad, want 0x%04x)", want)
 }
 

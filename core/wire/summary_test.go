@@ -208,6 +208,9 @@ func TestDescribe(t *testing.T) {
 			"UDP: checksum 0x9470 (bad, want 0x9370)",
 			"UDP: payload 5 bytes",
 		}},
+		{"bad icmp checksum field", flip(fixtureEchoRequest, 36), []string{
+			"ICMP: type 8 (echo request) code 0 checksum 0x93bf (bad, want 0x92bf)",
+		}},
 		{"no udp checksum", func() []byte { b := bytes.Clone(fixtureUDP); b[40], b[41] = 0, 0; return b }(), []string{
 			"UDP: checksum 0x0000 (none)",
 		}},
