@@ -66,7 +66,9 @@ func (u UDP) Payload() []byte { return u[UDPHeaderLen:u.Length()] }
 // the checksum over the pseudo-header, header and data (RFC 768;
 // RFC 1122 §4.1.3.4 says a host MUST be able to send it and netlab always
 // does). A computed checksum of 0 is sent as 0xffff, since 0 means "no
-// checksum" (RFC 768). It panics if b is shorter than 8+payloadLen.
+// checksum" (RFC 768). payloadLen must fit the 16-bit length field (at
+// most 65507 inside an IPv4 datagram). It panics if b is shorter than
+// 8+payloadLen.
 func EncodeUDP(b []byte, src, dst netip.AddrPort, payloadLen int) {
 	n := UDPHeaderLen + payloadLen
 	b = b[:n]
