@@ -109,3 +109,13 @@ func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 		}
 	}
 }
+
+// Yield lets every other task that can run now run once before the
+// caller (an actor) goes on. Time does not advance. Without an actor in
+// ctx, Yield does nothing.
+func Yield(ctx context.Context) {
+	if t := TaskFrom(ctx); t != nil {
+		t.Wake()
+		t.Sleep("yield")
+	}
+}

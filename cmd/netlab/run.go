@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/netlab/netlab/core/snapshot"
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/run"
+	"github.com/spf13/cobra"
+)
+
+func newRunCmd(g *globals) *cobra.Command {
+	var (
+		events bool
+		speed  float64
+	)
+	cmd := &cobra.Command{
+		Use:   "run LAB",
+		Short: "Run a lab headless, like a test",
+		Long: `Run a lab headless: build its stacks and links, run its steps in order
+and print each step's outcome as it goes. LAB is a built-in lab's name
+(see 'netlab labs') or a path to a lab file. Exit code 0 when every step
+passed, 1 when an expectation did not hold, 2 when the lab is invalid.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeLabs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lab, err := labs.Resolve(args[0])
+			if err != nil {
+				return fail(exitBadInput, err)
+			}
+			out := cmd.OutOrStdout()
+			opts := run.Options{Speed: speed, Logger: g.logger}
+			if events && !g.json {
+				opts.PacketEvents = true
+				opts.OnEvent = func(e *snapshot.Event) { fmt.Fprintln(out, "  ·", e.String()) }
+			}
+			if !g.json {
+				fmt.Fprintf(out, "netlab · %s (%s clock, seed %d)\n", lab.Name, lab.Clock, lab.Seed)
+				opts.OnStep = func(r run.StepResult) { printStep(out, r) }
+			}
+			w, err := run.Build(lab, opts)
+			if err != nil {
+				return fail(exitBadInput, err)
+			}
+			rep := w.Run(cmd.Context())
+			w.Close()
+			if g.json {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(out, rep.Summary())
+			}
+			switch {
+			case rep.Interrupted:
+				return fail(exitInterrupted, errors.New("interrupted"))
+			case !rep.Passed:
+				return fail(exitFailed, errors.New(rep.Summary()))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&events, "events", false, "print every event (state changes and packets) as it happens")
+	cmd.Flags().Float64Var(&speed, "speed", 0, "pace the virtual clock (1 = real time; 0 = as fast as possible)")
+	return cmd
+}
+
+// printStep prints a step's outcome: "✔ 1  ping b → 10.0.0.1   3/3 replies".
+func printStep(w io.Writer, r run.StepResult) {
+	mark := map[run.Status]string{run.Passed: "✔", run.Failed: "✘", run.Skipped: "–"}[r.Status]
+	if r.Status == run.Running {
+		return
+	}
+	if os.Getenv("NO_COLOR") == "" && isTerminal(w) {
+		color := map[run.Status]string{run.Passed: "\x1b[32m", run.Failed: "\x1b[31m"}[r.Status]
+		mark = color + mark + "\x1b[0m"
+	}
+	fmt.Fprintf(w, "%s %2d  %-9.3fs %-34s %s\n", mark, r.Index, r.At.Seconds(), r.Name, r.Detail)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func completeLabs(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, n := range labs.BuiltinNames() {
+		if strings.HasPrefix(n, toComplete) {
+			out = append(out, n)
+		}
+	}
+	// Lab files complete as files too.
+	return out, cobra.ShellCompDirectiveDefault
+}

@@ -1,0 +1,178 @@
+package run_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netlab/netlab/core/snapshot"
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/run"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// runLab runs a lab and returns its report and its event log, one event
+// per line.
+func runLab(t *testing.T, lab *labs.Lab) (*run.Report, string) {
+	t.Helper()
+	var mu sync.Mutex
+	var log strings.Builder
+	w, err := run.Build(lab, run.Options{
+		PacketEvents: true,
+		OnEvent: func(e *snapshot.Event) {
+			mu.Lock()
+			log.WriteString(e.String())
+			log.WriteByte('\n')
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep := w.Run(ctx)
+	w.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	return rep, log.String()
+}
+
+func TestBuiltinLabsPass(t *testing.T) {
+	for _, name := range labs.BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			lab, err := labs.Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, _ := runLab(t, lab)
+			if !rep.Passed {
+				for _, s := range rep.Steps {
+					t.Logf("%d %s %s: %s", s.Index, s.Name, s.Status, s.Detail)
+				}
+				t.Fatalf("%s", rep.Summary())
+			}
+			if len(rep.Steps) != len(lab.Steps) {
+				t.Fatalf("got %d step results, want %d", len(rep.Steps), len(lab.Steps))
+			}
+		})
+	}
+}
+
+// TestBuiltinLabsAreDeterministic runs every built-in lab several times,
+// under GOMAXPROCS 1 and 2, and compares the event logs byte for byte.
+func TestBuiltinLabsAreDeterministic(t *testing.T) {
+	for _, name := range labs.BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			lab, err := labs.Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, first := runLab(t, lab)
+			if strings.Count(first, "\n") < 10 {
+				t.Fatalf("suspiciously short event log:\n%s", first)
+			}
+			for _, procs := range []int{1, 2, 2} {
+				prev := runtime.GOMAXPROCS(procs)
+				_, again := runLab(t, lab)
+				runtime.GOMAXPROCS(prev)
+				if again != first {
+					t.Fatalf("GOMAXPROCS %d: event log differs:\n%s", procs, firstDiff(first, again))
+				}
+			}
+		})
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return "line " + al[i] + "\n  vs " + bl[i]
+		}
+	}
+	return "lengths differ"
+}
+
+const failing = `
+name: failing
+nodes:
+  a: {kind: stack, interfaces: {eth0: {address: 10.0.0.1/24}}}
+  b: {kind: stack, interfaces: {eth0: {address: 10.0.0.2/24}}}
+links:
+  - endpoints: [a:eth0, b:eth0]
+    impair: {loss: 100%}
+steps:
+  - ping: {from: a, to: 10.0.0.2, count: 2}
+  - expect: {ping-replies: 2}
+  - expect: {node: b, interface: eth0, counter: rx-frames, min: 1, within: 2s}
+`
+
+func TestFailedExpectationsFailTheRun(t *testing.T) {
+	lab, err := labs.Load("failing.yaml", []byte(failing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := runLab(t, lab)
+	if rep.Passed {
+		t.Fatal("a lab whose expectations fail passed")
+	}
+	if got := rep.Steps[1]; got.Status != run.Failed || !strings.Contains(got.Detail, "got 0 ping replies, want 2") {
+		t.Errorf("step 2: got %s %q", got.Status, got.Detail)
+	}
+	if got := rep.Steps[2]; got.Status != run.Failed || got.Took != 2*time.Second {
+		t.Errorf("step 3: got %s after %v (%q), want failed after 2s", got.Status, got.Took, got.Detail)
+	}
+}
+
+const churn = `
+name: churn
+nodes:
+  a: {kind: stack, interfaces: {eth0: {address: 10.0.0.1/24}}}
+  b: {kind: stack, interfaces: {eth0: {address: 10.0.0.2/24}}, apps: [{udp-echo: {port: 7}}]}
+  sw: {kind: switch}
+links:
+  - {endpoints: [a:eth0, sw]}
+  - {endpoints: [b:eth0, sw]}
+  - {id: extra, endpoints: [a:eth1, sw]}
+steps:
+  - add-interface: {node: a, name: eth1, address: 10.0.1.1/24, link: extra}
+  - set-interface: {node: a, name: eth0, mtu: 1000}
+  - ping: {from: a, to: 10.0.0.2, count: 2, size: 1400}
+  - expect: {ping-replies: 2}
+  - expect: {node: a, counter: ip-fragments-out, min: 4}
+  - remove-interface: {node: a, name: eth1}
+  - impair: {link: l1, loss: 100%}
+  - ping: {from: a, to: 10.0.0.2, count: 1}
+  - expect: {ping-replies: 0}
+  - impair: {link: l1, loss: 0%}
+  - socket: {node: a, id: s, connect: 10.0.0.2:7}
+  - send: {socket: s, size: 100, count: 3}
+  - recv: {socket: s, count: 3, within: 1s}
+  - expect: {socket: s, bytes-received: 300, datagrams-received: 3}
+  - socket: {node: a, id: r, connect: 10.0.0.2:99}
+  - send: {socket: r, data: x}
+  - wait: 100ms
+  - expect: {socket: r, error: ECONNREFUSED}
+`
+
+func TestActionsAgainstTheStacks(t *testing.T) {
+	lab, err := labs.Load("churn.yaml", []byte(churn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := runLab(t, lab)
+	for _, s := range rep.Steps {
+		if s.Status != run.Passed {
+			t.Errorf("step %d %s: %s %s", s.Index, s.Name, s.Status, s.Detail)
+		}
+	}
+	if !rep.Passed {
+		t.Fatal(rep.Summary())
+	}
+}

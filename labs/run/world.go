@@ -1,0 +1,269 @@
+// Package run builds a lab's world (stacks, links, one clock) and runs its
+// steps like a test.
+//
+// The world's runner is an actor of the world's clock: it configures the
+// stacks, starts the built-in apps (actors too) and runs the steps, all
+// through netifapi, sockets and the links' control calls, exactly as a
+// user's program would. Under the virtual clock every actor and every
+// stack's tcpip goroutine hold the world in turn, so a lab and its seed
+// give the same event log on every run. Code here runs on the goroutine
+// that calls Build and Run, and on the runner's and the apps' goroutines.
+package run
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/core/clock"
+	"github.com/netlab/netlab/core/link"
+	"github.com/netlab/netlab/core/link/mem"
+	"github.com/netlab/netlab/core/snapshot"
+	"github.com/netlab/netlab/core/wire"
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/sockets"
+)
+
+// Options configure a world.
+type Options struct {
+	// Speed paces a virtual clock (1 = real time); 0 runs as fast as
+	// possible.
+	Speed float64
+	// Paused starts a virtual clock paused.
+	Paused bool
+	// Watchdog is how long a virtual world may make no progress before the
+	// run fails as stuck (0: 10s).
+	Watchdog time.Duration
+	// PacketEvents records an event for every frame in and out.
+	PacketEvents bool
+	// OnEvent receives every event of every stack, in order. It runs on
+	// tcpip goroutines and must not block.
+	OnEvent func(e *snapshot.Event)
+	// OnStep receives each step's result as soon as it is known, and once
+	// when a step starts (Status Running).
+	OnStep func(r StepResult)
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Node is one node of the world.
+type Node struct {
+	Name string
+	Kind labs.NodeKind
+	// Stack and Sockets are set for stack nodes.
+	Stack   *core.Stack
+	Sockets *sockets.API
+	// Switch is set for switch nodes.
+	Switch *mem.Switch
+}
+
+// Link is one link of the world.
+type Link struct {
+	ID   string
+	Spec labs.Link
+	Pipe *mem.Pipe
+}
+
+// World is a lab's running stacks, links and clock.
+type World struct {
+	Lab   *labs.Lab
+	Clock clock.Clock
+	// Virtual is the clock when it is virtual, nil otherwise.
+	Virtual *clock.Virtual
+	Nodes   []*Node
+	Links   []*Link
+
+	opts     Options
+	log      *slog.Logger
+	eventSeq atomic.Uint64
+	stuck    chan error
+
+	mu     sync.Mutex
+	closed bool
+	apps   []*app
+}
+
+// Build makes the world's stacks, switches and links, unconfigured: Run
+// (on the runner, so that it happens on the world's clock) adds the
+// interfaces, routes and apps.
+func Build(lab *labs.Lab, o Options) (*World, error) {
+	w := &World{Lab: lab, opts: o, log: o.Logger, stuck: make(chan error, 1)}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if lab.Clock == labs.ClockReal {
+		w.Clock = clock.NewReal()
+	} else {
+		w.Virtual = clock.NewVirtual(clock.VirtualOptions{
+			Speed:    o.Speed,
+			Paused:   o.Paused,
+			Watchdog: o.Watchdog,
+			OnStuck: func(err error) {
+				select {
+				case w.stuck <- err:
+				default:
+				}
+			},
+		})
+		w.Clock = w.Virtual
+	}
+	for _, n := range lab.Nodes {
+		node := &Node{Name: n.Name, Kind: n.Kind}
+		switch n.Kind {
+		case labs.KindStack:
+			node.Stack = core.New(core.Config{
+				Name:         n.Name,
+				Clock:        w.Clock,
+				EventSeq:     &w.eventSeq,
+				PacketEvents: o.PacketEvents,
+				OnEvent:      o.OnEvent,
+				Logger:       w.log.With("node", n.Name),
+			})
+			node.Stack.Start()
+			node.Sockets = sockets.New(node.Stack, sockets.Options{})
+		case labs.KindSwitch:
+			node.Switch = mem.NewSwitch(n.Name, w.Clock)
+		default:
+			w.Close()
+			return nil, fmt.Errorf("node %s: kind %q is not supported yet", n.Name, n.Kind)
+		}
+		w.Nodes = append(w.Nodes, node)
+	}
+	for i, l := range lab.Links {
+		imp := impairments(l.Impair)
+		if err := imp.Validate(); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("link %s: %w", l.ID, err)
+		}
+		name := l.A.String() + "<->" + l.B.String()
+		pipe := mem.NewPipe(name, w.Clock, lab.Seed*1000003+uint64(i), imp)
+		w.Links = append(w.Links, &Link{ID: l.ID, Spec: l, Pipe: pipe})
+		for _, side := range []struct {
+			end labs.Endpoint
+			ep  link.Endpoint
+		}{{l.A, pipe.A()}, {l.B, pipe.B()}} {
+			if sw := w.Node(side.end.Node); sw != nil && sw.Switch != nil {
+				sw.Switch.Attach(side.ep)
+			}
+		}
+	}
+	return w, nil
+}
+
+// impairments converts a lab's impairments to a link's.
+func impairments(i labs.Impairments) mem.Impairments {
+	return mem.Impairments{
+		Loss:      i.Loss.Fraction(),
+		Duplicate: i.Duplicate.Fraction(),
+		Reorder:   i.Reorder.Fraction(),
+		Corrupt:   i.Corrupt.Fraction(),
+		Delay:     i.Delay.Std(),
+		Jitter:    i.Jitter.Std(),
+		Rate:      uint64(i.Rate),
+		Queue:     i.Queue,
+	}
+}
+
+// Node returns the node named name, or nil.
+func (w *World) Node(name string) *Node {
+	for _, n := range w.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Link returns the link with id, or nil.
+func (w *World) Link(id string) *Link {
+	for _, l := range w.Links {
+		if l.ID == id {
+			return l
+		}
+	}
+	return nil
+}
+
+// endpointFor returns the link endpoint that interface iface of node
+// attaches to, if a link names it.
+func (w *World) endpointFor(node, iface string) (link.Endpoint, *Link) {
+	for _, l := range w.Links {
+		if l.Spec.A.Node == node && l.Spec.A.Interface == iface {
+			return l.Pipe.A(), l
+		}
+		if l.Spec.B.Node == node && l.Spec.B.Interface == iface {
+			return l.Pipe.B(), l
+		}
+	}
+	return nil, nil
+}
+
+// Close stops the apps, the stacks, the links and the clock, in that
+// order. It is safe to call more than once.
+func (w *World) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	apps := w.apps
+	w.mu.Unlock()
+	for _, a := range apps {
+		a.stop()
+	}
+	for _, n := range w.Nodes {
+		if n.Stack != nil {
+			n.Stack.Stop()
+		}
+	}
+	if w.Virtual != nil {
+		w.Virtual.Stop()
+	}
+	for _, a := range apps {
+		<-a.done
+	}
+	for _, l := range w.Links {
+		l.Pipe.Close()
+	}
+}
+
+// Snapshots returns the latest snapshot of every stack, in node order,
+// and asks for fresh ones. It never blocks.
+func (w *World) Snapshots() []*snapshot.Stack {
+	var out []*snapshot.Stack
+	for _, n := range w.Nodes {
+		if n.Stack != nil {
+			out = append(out, n.Stack.Snapshot())
+		}
+	}
+	return out
+}
+
+// actor runs fn on a new goroutine as a task of the world's clock and
+// returns a channel closed when fn has returned. A panic in fn is turned
+// into an error on errc.
+func (w *World) actor(ctx context.Context, name string, daemon bool, fn func(ctx context.Context) error) (<-chan struct{}, *error) {
+	t := w.Clock.NewTask(name, daemon)
+	t.Wake()
+	done := make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		defer t.Exit()
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%s panicked: %v", name, r)
+			}
+		}()
+		t.Sleep("start")
+		err = fn(clock.WithTask(ctx, t))
+	}()
+	return done, &err
+}
+
+func macOf(m labs.MAC) wire.MAC { return wire.MAC(m) }
