@@ -71,7 +71,7 @@ func (e *Event) Text() string {
 		s = e.Msg
 	}
 	if len(e.Frame) > 0 {
-		sum := wire.Summarize(e.Frame)
+		sum := wire.SummarizeCaptured(e.Frame, e.Len)
 		if s == "" {
 			return sum
 		}

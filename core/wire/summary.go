@@ -26,7 +26,16 @@ import (
 // fragment says "frag id ID off OFFSET", with "+" while more follow.
 // Checksums that do not verify are noted ("[bad ip checksum]"). It never
 // panics on any input.
-func Summarize(frame []byte) string {
+func Summarize(frame []byte) string { return summarize(frame, false) }
+
+// SummarizeCaptured summarizes the first bytes of a frame that was wireLen
+// bytes long, as tcpdump does with a snap length: lengths come from the
+// headers, and checksums that need the missing bytes are not checked.
+func SummarizeCaptured(frame []byte, wireLen int) string {
+	return summarize(frame, wireLen > len(frame))
+}
+
+func summarize(frame []byte, snapped bool) string {
 	var b strings.Builder
 	e := Ethernet(frame)
 	if e.Validate() != nil {
@@ -46,7 +55,7 @@ func Summarize(frame []byte) string {
 	case typ == EtherTypeARP:
 		summarizeARP(&b, p)
 	case typ == EtherTypeIPv4:
-		summarizeIPv4(&b, p)
+		summarizeIPv4(&b, p, snapped)
 	case typ == EtherTypeIPv6:
 		fmt.Fprintf(&b, "IPv6 (not decoded) len %d", len(p))
 	case typ < 0x0600:
@@ -110,9 +119,9 @@ func ipv4Loose(p []byte, quoted bool) string {
 	return ""
 }
 
-func summarizeIPv4(b *strings.Builder, p []byte) {
+func summarizeIPv4(b *strings.Builder, p []byte, snapped bool) {
 	b.WriteString("IPv4 ")
-	if bad := ipv4Loose(p, false); bad != "" {
+	if bad := ipv4Loose(p, snapped); bad != "" {
 		b.WriteString(bad)
 		return
 	}
@@ -123,9 +132,23 @@ func summarizeIPv4(b *strings.Builder, p []byte) {
 		writeFrag(b, ip)
 		fmt.Fprintf(b, " len %d", len(payload))
 	} else {
-		whole := !ip.MF()
-		summarizeTransport(b, src, dst, proto, payload, whole)
-		if !whole {
+		whole := !ip.MF() && !snapped
+		if snapped && proto == ProtoICMP {
+			// The echo's length is the datagram's, not the capture's.
+			fmt.Fprintf(b, "%s > %s ICMP", src, dst)
+			summarizeICMP(b, payload, false)
+			if m := ICMP(payload); len(payload) >= ICMPHeaderLen && (m.Type() == ICMPEchoRequest || m.Type() == ICMPEchoReply) {
+				s := b.String()
+				if i := strings.LastIndex(s, " len "); i >= 0 {
+					b.Reset()
+					b.WriteString(s[:i])
+					fmt.Fprintf(b, " len %d", ip.TotalLen()-ip.HeaderLen())
+				}
+			}
+		} else {
+			summarizeTransport(b, src, dst, proto, payload, whole)
+		}
+		if ip.MF() {
 			writeFrag(b, ip)
 		}
 	}
