@@ -1,0 +1,83 @@
+// Package deptest keeps the import rules of DESIGN.md true: imports flow
+// down only (cmd → ui → labs/run → netifapi, sockets → dhcp → core), and
+// labs (the format) and core/snapshot stay leaves anyone may import.
+package deptest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/netlab/netlab"
+
+// forbidden lists, for each package (prefix), the project packages it
+// must not depend on, directly or not.
+var forbidden = map[string][]string{
+	"core":          {"netifapi", "sockets", "dhcp", "labs", "ui", "cmd", "bench"},
+	"core/wire":     {"core/clock", "core/link", "core/snapshot", "netifapi", "sockets", "labs"},
+	"core/snapshot": {"core/clock", "core/link", "netifapi", "sockets", "dhcp", "labs"},
+	"core/clock":    {"core/wire", "core/link", "core/snapshot", "netifapi", "sockets", "labs"},
+	"core/link":     {"netifapi", "sockets", "dhcp", "labs", "ui"},
+	"netifapi":      {"sockets", "labs", "ui", "cmd"},
+	"sockets":       {"netifapi", "labs", "ui", "cmd"},
+	"labs":          {"core", "netifapi", "sockets", "dhcp", "ui", "cmd"},
+	"labs/run":      {"ui", "cmd"},
+}
+
+type pkg struct {
+	ImportPath string
+	Deps       []string
+}
+
+func TestImportRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps=false", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		rules := rulesFor(rel)
+		for _, dep := range p.Deps {
+			if !strings.HasPrefix(dep, module+"/") {
+				continue
+			}
+			d := strings.TrimPrefix(dep, module+"/")
+			for _, bad := range rules {
+				if d == bad || strings.HasPrefix(d, bad+"/") {
+					t.Errorf("%s imports %s (directly or not): imports must flow down (DESIGN.md)", rel, d)
+				}
+			}
+		}
+		checked++
+	}
+	if checked < 8 {
+		t.Fatalf("checked only %d packages", checked)
+	}
+}
+
+// rulesFor returns the rules of the longest matching package prefix.
+func rulesFor(rel string) []string {
+	best := ""
+	for p := range forbidden {
+		if (rel == p || strings.HasPrefix(rel, p+"/")) && len(p) > len(best) {
+			best = p
+		}
+	}
+	rules := forbidden[best]
+	// A package is allowed its own sub-packages.
+	var out []string
+	for _, r := range rules {
+		if !strings.HasPrefix(r, rel+"/") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
