@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/netip"
 	"slices"
-	"strconv"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -30,6 +29,9 @@ type decoder struct {
 
 // errorf records an error at pos for path.
 func (d *decoder) errorf(pos Pos, path, format string, args ...any) {
+	if d.tooBig {
+		return // what follows comes from nodes that were not expanded
+	}
 	d.errs = append(d.errs, &Error{File: d.file, Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -66,8 +68,8 @@ func (d *decoder) resolve(n ast.Node, path string) ast.Node {
 		d.visits++
 		if d.visits > maxVisits {
 			if !d.tooBig {
-				d.tooBig = true
 				d.errorf(nodePos(n), path, "the lab is too large once its aliases are expanded")
+				d.tooBig = true
 			}
 			return nil
 		}
@@ -140,14 +142,10 @@ func describe(n ast.Node) string {
 		return "a mapping"
 	case *ast.SequenceNode:
 		return "a list"
-	case *ast.IntegerNode:
-		return "an integer"
-	case *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "a number"
-	case *ast.BoolNode:
-		return "a boolean"
+	case *ast.StringNode, *ast.LiteralNode:
+		return fmt.Sprintf("the string %q", scalarText(n))
 	}
-	return fmt.Sprintf("%q", scalarText(n))
+	return scalarText(n)
 }
 
 // scalarText returns the text of a scalar as written (unquoted), or "" for
@@ -195,6 +193,8 @@ type object struct {
 	pos    Pos
 	fields []*field
 	byKey  map[string]*field
+	// unknown counts the keys reported as unknown fields.
+	unknown int
 }
 
 // emptyObject returns an object without fields, for a null mapping.
@@ -242,6 +242,7 @@ func (d *decoder) object(n ast.Node, path string, pos Pos, known ...string) *obj
 		}
 		if len(known) > 0 && !slices.Contains(known, key) {
 			d.errorf(keyPos, f.path, "unknown field %q%s", key, suggest(key, known))
+			o.unknown++
 			continue
 		}
 		f.value = d.resolve(mv.Value, f.path)
@@ -363,7 +364,7 @@ func (d *decoder) uinteger(f *field) (uint64, bool) {
 			return uint64(x), true
 		}
 	}
-	d.errorf(f.pos, f.path, "expected a non-negative integer, got %s", strconv.Quote(scalarText(n)))
+	d.errorf(f.pos, f.path, "expected a non-negative integer, got %s", scalarText(n))
 	return 0, false
 }
 
@@ -510,6 +511,9 @@ func (o *object) fieldPath(key string) string { return childPath(o.path, key) }
 // require reports each of keys that o lacks (or holds null), as
 // "missing <key>", and whether none was missing.
 func (o *object) require(keys ...string) bool {
+	if o == nil {
+		return false
+	}
 	ok := true
 	for _, k := range keys {
 		if o.get(k) == nil {

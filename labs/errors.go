@@ -176,6 +176,14 @@ func oneOf(options []string) string {
 	return strings.Join(options[:len(options)-1], ", ") + " or " + options[len(options)-1]
 }
 
+// andList formats items as `a, b and c`.
+func andList(items []string) string {
+	if len(items) < 2 {
+		return oneOf(items)
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
 // lookupPos returns the position recorded for path, or for its nearest
 // recorded ancestor.
 func lookupPos(pos map[string]Pos, path string) Pos {

@@ -226,9 +226,7 @@ func (d *decoder) node(f *field) Node {
 	}
 	if f := o.get("apps"); f != nil {
 		for _, e := range d.sequence(f.value, f.path, f.pos) {
-			if app, ok := d.app(e); ok {
-				n.Apps = append(n.Apps, app)
-			}
+			n.Apps = append(n.Apps, d.app(e))
 		}
 	}
 	return n
@@ -306,8 +304,10 @@ func (d *decoder) routeFields(o *object, to *netip.Prefix, via *netip.Addr, ifac
 var appKinds = []string{AppUDPEcho, AppUDPDiscard, AppUDPSource}
 
 // app decodes one app: a one-key mapping "kind: {settings}", or just the
-// kind's name for its defaults.
-func (d *decoder) app(e elem) (App, bool) {
+// kind's name for its defaults. An app that cannot be decoded comes out
+// with an empty Kind (and a port that cannot, with Port 0), so that
+// validation skips what is already reported.
+func (d *decoder) app(e elem) App {
 	app := App{Pos: e.pos}
 	body := elem{path: e.path, pos: e.pos}
 	if isScalar(e.value) {
@@ -315,11 +315,11 @@ func (d *decoder) app(e elem) (App, bool) {
 	} else {
 		o := d.object(e.value, e.path, e.pos)
 		if o == nil {
-			return app, false
+			return app
 		}
 		if len(o.fields) != 1 {
 			d.errorf(e.pos, e.path, "an app is a mapping with one key, its kind: such as `- udp-echo: {port: 7}`")
-			return app, false
+			return app
 		}
 		f := o.fields[0]
 		app.Kind = f.key
@@ -328,18 +328,11 @@ func (d *decoder) app(e elem) (App, bool) {
 	var o *object
 	switch app.Kind {
 	case AppUDPEcho, AppUDPDiscard:
-		app.Port = map[string]uint16{AppUDPEcho: 7, AppUDPDiscard: 9}[app.Kind]
 		o = d.object(body.value, body.path, body.pos, "port")
-		var port int
-		if o.int("port", &port, 1, 65535) {
-			app.Port = uint16(port)
-		}
+		app.Port = map[string]uint16{AppUDPEcho: 7, AppUDPDiscard: 9}[app.Kind]
 	case AppUDPSource:
-		app.Size, app.Interval = 64, Duration(1e9)
 		o = d.object(body.value, body.path, body.pos, "to", "size", "interval", "count", "port")
-		if o == nil {
-			return app, false
-		}
+		app.Size, app.Interval = 64, Duration(1e9)
 		if o.require("to") && o.addrPort("to", &app.To) {
 			if f := o.get("to"); app.To.Port() == 0 || app.To.Addr().IsUnspecified() {
 				d.errorf(f.pos, f.path, "%s: udp-source needs a destination address and a port other than 0", app.To)
@@ -351,15 +344,27 @@ func (d *decoder) app(e elem) (App, bool) {
 			d.errorf(f.pos, f.path, "interval must be more than 0")
 		}
 		o.int("count", &app.Count, 0, 1<<31-1)
-		var port int
-		if o.int("port", &port, 0, 65535) {
-			app.Port = uint16(port)
-		}
 	default:
 		d.errorf(body.pos, body.path, "unknown app %q (apps: %s)%s", app.Kind, oneOf(appKinds), suggest(app.Kind, appKinds))
-		return app, false
+		app.Kind = ""
+		return app
 	}
-	return app, o != nil
+	if o == nil {
+		app.Kind = ""
+		return app
+	}
+	if o.has("port") {
+		lo := int64(1)
+		if app.Kind == AppUDPSource {
+			lo = 0
+		}
+		var port int
+		app.Port = 0
+		if o.int("port", &port, lo, 65535) {
+			app.Port = uint16(port)
+		}
+	}
+	return app
 }
 
 // links decodes the links list.

@@ -3,6 +3,7 @@ package labs
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -63,14 +64,16 @@ func (d *decoder) steps(f *field) []Step {
 		}
 		switch len(actions) {
 		case 0:
-			d.errorf(e.pos, e.path, "a step needs an action: one of %s", oneOf(actionKeys))
+			if o.unknown == 0 {
+				d.errorf(e.pos, e.path, "a step needs an action: one of %s", oneOf(actionKeys))
+			}
 		case 1:
 		default:
 			names := make([]string, len(actions))
 			for i, a := range actions {
 				names[i] = a.key
 			}
-			d.errorf(actions[1].keyPos, actions[1].path, "a step has one action, this one has %s: make them separate steps", oneOf(names))
+			d.errorf(actions[1].keyPos, actions[1].path, "a step has one action, this one has %s: make them separate steps", andList(names))
 		}
 		for i, af := range actions {
 			if a := actionDecoders[af.key](d, af); i == 0 {
@@ -418,9 +421,13 @@ func checkCounter(name string, iface bool) error {
 	if !isName(base, false, true) || (found && !isName(detail, true, true)) {
 		return fmt.Errorf("bad counter name %q: such as rx-frames or drops:no-route", name)
 	}
-	if iface && base != "drops" && found || iface && !isOneOf(base, InterfaceCounters) {
-		return fmt.Errorf("unknown interface counter %q (counters: %s, or drops:<reason>)%s",
-			name, oneOf(InterfaceCounters), suggest(name, InterfaceCounters))
+	if iface && base != "drops" && found || iface && !slices.Contains(InterfaceCounters, base) {
+		hint := suggest(name, InterfaceCounters)
+		if hint == "" {
+			hint = "; leave out interface for a stack-wide counter"
+		}
+		return fmt.Errorf("unknown interface counter %q (counters: %s, drops:<reason>)%s",
+			name, strings.Join(InterfaceCounters, ", "), hint)
 	}
 	return nil
 }
@@ -434,17 +441,8 @@ var Errnos = []string{
 
 // checkErrno checks an expected socket error's name.
 func checkErrno(name string) error {
-	if name == "none" || isOneOf(name, Errnos) {
+	if name == "none" || slices.Contains(Errnos, name) {
 		return nil
 	}
 	return fmt.Errorf("unknown socket error %q (errors: none, %s)%s", name, strings.Join(Errnos, ", "), suggest(name, Errnos))
-}
-
-func isOneOf(s string, options []string) bool {
-	for _, o := range options {
-		if s == o {
-			return true
-		}
-	}
-	return false
 }

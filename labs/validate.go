@@ -113,7 +113,7 @@ func (v *validator) checkNodes() {
 		}
 		ports := map[uint16]int{}
 		for j, app := range n.Apps {
-			if app.Port == 0 {
+			if app.Port == 0 || app.Kind == "" {
 				continue
 			}
 			if prev, dup := ports[app.Port]; dup {
@@ -444,7 +444,7 @@ func (v *validator) checkAddInterface(a *AddInterface, path string) {
 	ep := v.endpoints[key]
 	switch {
 	case a.Link == "" && ep != nil && !ep.attached:
-		v.errorf(path, "link %s waits for %s: add link: %s", ep.link, key, ep.link)
+		v.errorf(path, "%s is an endpoint of link %s: give link: %s to attach it", key, ep.link, ep.link)
 	case a.Link == "":
 	case ep != nil && ep.link == a.Link:
 		ep.attached, ep.ever = true, true
