@@ -1,0 +1,521 @@
+// Package sockets is the BSD-style socket API of a stack, after lwIP's
+// sockets layer (src/api/sockets.c): a descriptor table per stack, UDP
+// sockets and ICMP echo sockets (what Linux's ping sockets are), blocking
+// and non-blocking calls, receive timeouts, poll, errnos; a
+// net.PacketConn adapter and a ping built on them.
+//
+// Which goroutine: every call is safe from any goroutine, several at once
+// on one socket (a receive blocked in one while another sends). Calls that
+// touch the core (socket, bind, connect, send, close, options the core
+// implements) are messages to the stack's tcpip goroutine (core.Stack.Call,
+// lwIP's tcpip_api_call); the control blocks are created and used only
+// there. The receive path runs on the tcpip goroutine: a control block's
+// receive callback copies the datagram onto the socket's bounded queue
+// under a small mutex and wakes the waiting receivers, never blocking; an
+// application goroutine takes data off the queue without a round trip
+// through the core (lwIP's recvmbox). Code on the tcpip goroutine never
+// calls into this package's blocking API: it would wait on itself.
+//
+// Blocking calls wait with a clock.Waiter on the stack's clock: an actor
+// whose context carries its task (clock.WithTask) sleeps through the task,
+// so that a virtual clock sees it waiting and moves time on; timeouts
+// (SO_RCVTIMEO, poll's) are clock times, so under a virtual clock a one
+// second timeout takes no wall time.
+//
+// Every failure is an *Error carrying the errno a BSD socket call would
+// set.
+package sockets
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/core/clock"
+)
+
+// Options configure an API.
+type Options struct {
+	// Classic turns descriptor generations off: a stale descriptor then
+	// reaches whatever socket reuses its number, as on a POSIX system
+	// (for the pitfall labs).
+	Classic bool
+}
+
+// API is the socket API of one stack: its descriptor table, like a
+// host's. Any goroutine.
+type API struct {
+	stack *core.Stack
+	clock clock.Clock
+	opts  Options
+
+	mu    sync.Mutex // guards slots; taken before a socket's mu, never after
+	slots []slot     // by descriptor number
+}
+
+// New returns the socket API of stack s.
+func New(s *core.Stack, opts Options) *API {
+	return &API{stack: s, clock: s.Clock(), opts: opts}
+}
+
+// Stack returns the API's stack.
+func (a *API) Stack() *core.Stack { return a.stack }
+
+// Socket opens a socket of type t and returns its descriptor, the lowest
+// free number from 3. owner labels the socket in snapshots and listings
+// ("lab", "tui", "udp-echo").
+func (a *API) Socket(ctx context.Context, t Type, owner string) (FD, error) {
+	const op = "socket"
+	if t != Datagram && t != Echo {
+		return -1, errnoErr(op, -1, syscall.EPROTOTYPE)
+	}
+	s := newSocket(a, t, owner)
+	a.mu.Lock()
+	fd, err := a.allocLocked(s)
+	if err == nil {
+		s.fd = fd
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return -1, fail(op, -1, err, false)
+	}
+	err = a.stack.Call(ctx, func(c *core.Core) error {
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			return core.ErrClosed
+		}
+		if t == Datagram {
+			s.pcb = openUDP(c, s)
+		} else {
+			s.pcb = openEcho(c, s)
+		}
+		return nil
+	})
+	if err != nil {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		a.release(fd, s)
+		// The request may still run (a context that ended does not
+		// withdraw it): close what it opens.
+		a.stack.Post(func(c *core.Core) {
+			if s.pcb != nil {
+				s.pcb.close(c)
+			}
+		})
+		return -1, fail(op, -1, err, false)
+	}
+	return fd, nil
+}
+
+// socketFor returns the open socket fd names, or EBADF.
+func (a *API) socketFor(op string, fd FD) (*socket, error) {
+	s := a.lookup(fd)
+	if s == nil {
+		return nil, errnoErr(op, fd, syscall.EBADF)
+	}
+	return s, nil
+}
+
+// withPCB runs fn with s's control block on the tcpip goroutine and
+// records the addresses the core has for it afterwards.
+func (a *API) withPCB(ctx context.Context, s *socket, fn func(c *core.Core, p pcb) error) error {
+	return a.stack.Call(ctx, func(c *core.Core) error {
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed || s.pcb == nil {
+			return core.ErrClosed
+		}
+		err := fn(c, s.pcb)
+		l, r := s.pcb.addrs()
+		s.mu.Lock()
+		s.local, s.remote = l, r
+		s.mu.Unlock()
+		return err
+	})
+}
+
+// v4 checks that addr, when given, is IPv4 (an IPv4-mapped IPv6 address
+// is unmapped).
+func v4(addr netip.AddrPort) (netip.AddrPort, error) {
+	if !addr.Addr().IsValid() {
+		return netip.AddrPortFrom(netip.Addr{}, addr.Port()), nil
+	}
+	a := addr.Addr().Unmap()
+	if !a.Is4() {
+		return addr, syscall.EAFNOSUPPORT
+	}
+	return netip.AddrPortFrom(a, addr.Port()), nil
+}
+
+// Bind binds fd to a local address and port (0.0.0.0 for any address,
+// port 0 for an ephemeral one). For Echo sockets the port is the ICMP
+// identifier (0 picks one). A socket binds once: EINVAL after that.
+func (a *API) Bind(ctx context.Context, fd FD, addr netip.AddrPort) error {
+	const op = "bind"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return err
+	}
+	if addr, err = v4(addr); err != nil {
+		return fail(op, fd, err, false)
+	}
+	if !addr.Addr().IsValid() {
+		addr = netip.AddrPortFrom(netip.IPv4Unspecified(), addr.Port())
+	}
+	return fail(op, fd, a.withPCB(ctx, s, func(c *core.Core, p pcb) error {
+		_, err := p.bind(c, addr)
+		return err
+	}), false)
+}
+
+// Connect fixes fd's peer: sends without an address go there, and only
+// datagrams from there are received; a connected UDP socket hears ICMP
+// errors about what it sent (ECONNREFUSED). A zero addr disconnects, as
+// connect with AF_UNSPEC does. It binds an unbound socket first.
+func (a *API) Connect(ctx context.Context, fd FD, addr netip.AddrPort) error {
+	const op = "connect"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return err
+	}
+	if addr, err = v4(addr); err != nil {
+		return fail(op, fd, err, false)
+	}
+	if !addr.Addr().IsValid() {
+		addr = netip.AddrPort{}
+	}
+	return fail(op, fd, a.withPCB(ctx, s, func(c *core.Core, p pcb) error {
+		return p.connect(c, addr)
+	}), false)
+}
+
+// SendTo sends b to to, or to the connected peer when to is zero, and
+// returns len(b). For an Echo socket b is an ICMP echo request message
+// (type 8, code 0, checksum, identifier, sequence number, data; see
+// EchoRequest): the identifier is replaced by the socket's and the
+// checksum recomputed, as with Linux ping sockets; to's port is ignored.
+// A pending error (SO_ERROR) is returned, and cleared, instead of
+// sending.
+func (a *API) SendTo(ctx context.Context, fd FD, b []byte, to netip.AddrPort) (int, error) {
+	return a.sendTo(ctx, "sendto", fd, b, to)
+}
+
+// Send sends b to the connected peer (EDESTADDRREQ when there is none).
+func (a *API) Send(ctx context.Context, fd FD, b []byte) (int, error) {
+	return a.sendTo(ctx, "send", fd, b, netip.AddrPort{})
+}
+
+func (a *API) sendTo(ctx context.Context, op string, fd FD, b []byte, to netip.AddrPort) (int, error) {
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return 0, err
+	}
+	if to, err = v4(to); err != nil {
+		return 0, fail(op, fd, err, true)
+	}
+	if !to.Addr().IsValid() {
+		to = netip.AddrPort{}
+	}
+	s.mu.Lock()
+	err = s.checkSendLocked()
+	s.mu.Unlock()
+	if err != nil {
+		return 0, fail(op, fd, err, true)
+	}
+	err = a.withPCB(ctx, s, func(c *core.Core, p pcb) error {
+		return p.send(c, b, to)
+	})
+	if err != nil {
+		return 0, fail(op, fd, err, true)
+	}
+	return len(b), nil
+}
+
+// RecvFrom receives the next datagram into b and returns its length (cut
+// to len(b); the rest of a longer datagram is lost, as with UDP) and its
+// source. For an Echo socket it returns the echo reply message, header
+// and data, from the replying address with port 0. It waits for one
+// unless fd is non-blocking (EAGAIN), up to SO_RCVTIMEO (EAGAIN), or
+// until ctx ends. A pending error (SO_ERROR) is returned, and cleared,
+// first.
+func (a *API) RecvFrom(ctx context.Context, fd FD, b []byte) (int, netip.AddrPort, error) {
+	n, m, err := a.recv(ctx, "recvfrom", fd, b, 0)
+	return n, m.from, err
+}
+
+// Recv is RecvFrom without the source.
+func (a *API) Recv(ctx context.Context, fd FD, b []byte) (int, error) {
+	n, _, err := a.recv(ctx, "recv", fd, b, 0)
+	return n, err
+}
+
+// Close closes fd: its number is free again, its queued datagrams are
+// dropped, and calls blocked on it in other goroutines (receives, polls)
+// return EBADF or POLLNVAL at once. The descriptor is closed even when
+// ctx ends before the core has removed the control block.
+func (a *API) Close(ctx context.Context, fd FD) error {
+	const op = "close"
+	s := a.remove(fd)
+	if s == nil {
+		return errnoErr(op, fd, syscall.EBADF)
+	}
+	s.mu.Lock()
+	s.closed = true
+	s.q.clear()
+	s.errs = 0
+	s.wakeLocked()
+	s.mu.Unlock()
+	err := a.stack.Call(ctx, func(c *core.Core) error {
+		if s.pcb != nil {
+			s.pcb.close(c)
+		}
+		return nil
+	})
+	if err == nil || errors.Is(err, core.ErrStopped) {
+		return nil // a stopped stack took its control blocks with it
+	}
+	return fail(op, fd, err, false)
+}
+
+// GetSockName returns the address fd is bound to (0.0.0.0:0 when it is
+// not). For Echo sockets the port is the ICMP identifier.
+func (a *API) GetSockName(ctx context.Context, fd FD) (netip.AddrPort, error) {
+	s, err := a.socketFor("getsockname", fd)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.local.IsValid() {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), 0), nil
+	}
+	return s.local, nil
+}
+
+// GetPeerName returns the address fd is connected to; ENOTCONN when it
+// is not connected.
+func (a *API) GetPeerName(ctx context.Context, fd FD) (netip.AddrPort, error) {
+	const op = "getpeername"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.remote.IsValid() {
+		return netip.AddrPort{}, errnoErr(op, fd, syscall.ENOTCONN)
+	}
+	return s.remote, nil
+}
+
+// Info describes an open socket, for UIs and labs.
+type Info struct {
+	FD    FD
+	Type  Type
+	Owner string
+	// Local and Remote are the bound and connected addresses, zero when
+	// unbound or unconnected (for Echo sockets the port is the
+	// identifier).
+	Local, Remote netip.AddrPort
+	// RecvQ is the payload bytes queued to read, Queued the datagrams.
+	RecvQ, Queued int
+	// RcvBuf is the receive queue limit in bytes (SO_RCVBUF).
+	RcvBuf int
+	// Received and ReceivedBytes count the datagrams and payload bytes
+	// queued since the socket opened.
+	Received, ReceivedBytes uint64
+	// Drops counts datagrams dropped because the queue was full.
+	Drops uint64
+	// Error is the pending error (SO_ERROR), 0 when none.
+	Error syscall.Errno
+	// Nonblock reports O_NONBLOCK; RecvTimeout is SO_RCVTIMEO.
+	Nonblock    bool
+	RecvTimeout time.Duration
+}
+
+func (s *socket) info() Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Info{
+		FD: s.fd, Type: s.typ, Owner: s.owner, Local: s.local, Remote: s.remote,
+		RecvQ: s.q.bytes, Queued: s.q.n - s.errs, RcvBuf: s.rcvbuf,
+		Received: s.rxDgrams, ReceivedBytes: s.rxBytes, Drops: s.drops,
+		Error: Errno(s.soErr, false), Nonblock: s.nonblock, RecvTimeout: s.rcvTimeo,
+	}
+}
+
+// Sockets returns the descriptor table, in descriptor order. It never
+// waits for the core.
+func (a *API) Sockets() []Info {
+	var out []Info
+	for _, s := range a.all() {
+		out = append(out, s.info())
+	}
+	return out
+}
+
+// Stat returns what Sockets says about fd.
+func (a *API) Stat(fd FD) (Info, error) {
+	s, err := a.socketFor("stat", fd)
+	if err != nil {
+		return Info{}, err
+	}
+	return s.info(), nil
+}
+
+// Option is a socket option.
+type Option int
+
+// The socket options. Values are ints: booleans are 0 or 1, SO_RCVTIMEO
+// is in milliseconds, SO_RCVBUF in bytes.
+const (
+	// SO_RCVTIMEO bounds how long a receive waits, in milliseconds of
+	// clock time (0: forever); it then fails with EAGAIN.
+	SO_RCVTIMEO Option = iota + 1
+	// SO_BROADCAST allows sending to broadcast addresses (else EACCES).
+	SO_BROADCAST
+	// SO_REUSEADDR lets sockets that all set it bind the same port.
+	SO_REUSEADDR
+	// SO_RCVBUF is the receive queue limit in payload bytes (default
+	// DefaultRcvBuf); datagrams that do not fit are dropped and counted.
+	SO_RCVBUF
+	// SO_ERROR (get only) returns the pending errno and clears it.
+	SO_ERROR
+	// IP_TTL is the TTL of packets sent (1-255; -1 restores the default).
+	IP_TTL
+	// SO_TYPE (get only) returns the socket's Type.
+	SO_TYPE
+)
+
+var optionNames = [...]string{"", "SO_RCVTIMEO", "SO_BROADCAST", "SO_REUSEADDR", "SO_RCVBUF", "SO_ERROR", "IP_TTL", "SO_TYPE"}
+
+// String returns the option's name ("SO_RCVBUF").
+func (o Option) String() string {
+	if o > 0 && int(o) < len(optionNames) {
+		return optionNames[o]
+	}
+	return "option-" + strconv.Itoa(int(o))
+}
+
+// SetSockOpt sets option opt of fd to value (ENOPROTOOPT for an unknown
+// or read-only option, EINVAL for a bad value).
+func (a *API) SetSockOpt(ctx context.Context, fd FD, opt Option, value int) error {
+	const op = "setsockopt"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	viaCore := false
+	switch opt {
+	case SO_RCVTIMEO:
+		if value < 0 {
+			err = syscall.EINVAL
+			break
+		}
+		s.rcvTimeo = time.Duration(value) * time.Millisecond
+	case SO_RCVBUF:
+		if value <= 0 {
+			err = syscall.EINVAL
+			break
+		}
+		s.rcvbuf = min(value, MaxRcvBuf)
+	case SO_BROADCAST:
+		s.broadcast, viaCore = value != 0, true
+	case SO_REUSEADDR:
+		s.reuse, viaCore = value != 0, true
+	case IP_TTL:
+		if value == -1 {
+			value = core.DefaultTTL
+		}
+		if value < 1 || value > 255 {
+			err = syscall.EINVAL
+			break
+		}
+		s.ttl, viaCore = value, true
+	default:
+		err = syscall.ENOPROTOOPT
+	}
+	s.mu.Unlock()
+	if err != nil || !viaCore {
+		return fail(op, fd, err, false)
+	}
+	return fail(op, fd, a.withPCB(ctx, s, func(c *core.Core, p pcb) error {
+		return p.setOption(c, opt, value)
+	}), false)
+}
+
+// GetSockOpt returns option opt of fd. Getting SO_ERROR clears the
+// pending error.
+func (a *API) GetSockOpt(ctx context.Context, fd FD, opt Option) (int, error) {
+	const op = "getsockopt"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch opt {
+	case SO_RCVTIMEO:
+		return int(s.rcvTimeo / time.Millisecond), nil
+	case SO_RCVBUF:
+		return s.rcvbuf, nil
+	case SO_BROADCAST:
+		return b2i(s.broadcast), nil
+	case SO_REUSEADDR:
+		return b2i(s.reuse), nil
+	case IP_TTL:
+		return s.ttl, nil
+	case SO_ERROR:
+		return int(Errno(s.takeErrorLocked(), false)), nil
+	case SO_TYPE:
+		return int(s.typ), nil
+	}
+	return 0, errnoErr(op, fd, syscall.ENOPROTOOPT)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SetRecvTimeout sets SO_RCVTIMEO to d of clock time (0: wait forever).
+func (a *API) SetRecvTimeout(fd FD, d time.Duration) error {
+	const op = "setsockopt"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return errnoErr(op, fd, syscall.EINVAL)
+	}
+	s.mu.Lock()
+	s.rcvTimeo = d
+	s.mu.Unlock()
+	return nil
+}
+
+// SetNonblock turns O_NONBLOCK on or off (fcntl F_SETFL): a receive with
+// nothing queued then fails at once with EAGAIN (EWOULDBLOCK).
+func (a *API) SetNonblock(fd FD, on bool) error {
+	s, err := a.socketFor("fcntl", fd)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.nonblock = on
+	s.wakeLocked() // a receive blocked in another goroutine returns EAGAIN
+	s.mu.Unlock()
+	return nil
+}
