@@ -184,6 +184,7 @@ type field struct {
 	value  ast.Node // resolved; nil for a null
 	pos    Pos      // the value's position, or the key's for a null or block collection
 	path   string
+	failed bool // resolving the value reported an error
 }
 
 // object is a decoded mapping.
@@ -245,7 +246,9 @@ func (d *decoder) object(n ast.Node, path string, pos Pos, known ...string) *obj
 			o.unknown++
 			continue
 		}
+		errs := len(d.errs)
 		f.value = d.resolve(mv.Value, f.path)
+		f.failed = len(d.errs) > errs
 		f.pos = nodePos(mv.Value)
 		if !isScalar(f.value) && !isFlow(f.value) {
 			f.pos = keyPos
@@ -516,7 +519,9 @@ func (o *object) require(keys ...string) bool {
 	}
 	ok := true
 	for _, k := range keys {
-		if o.get(k) == nil {
+		if f := o.byKey[k]; f != nil && f.failed {
+			ok = false
+		} else if o.get(k) == nil {
 			o.d.errorf(o.pos, o.path, "missing %s", k)
 			ok = false
 		}

@@ -1,6 +1,7 @@
 package labs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Load parses a lab file's contents, fills in the defaults and validates
@@ -17,7 +19,7 @@ import (
 // mistake it found, in file order.
 func Load(name string, data []byte) (*Lab, error) {
 	d := &decoder{file: name, pos: map[string]Pos{}}
-	root, err := parse(name, data)
+	root, err := parse(name, bytes.TrimPrefix(data, []byte("\ufeff")))
 	if err != nil {
 		return nil, err
 	}
@@ -412,6 +414,9 @@ func (d *decoder) links(f *field) []Link {
 
 // endpoint decodes "node:interface" or "switch".
 func (d *decoder) endpoint(e elem) Endpoint {
+	if s, ok := gluedPair(e.value); ok {
+		return d.endpoint(elem{value: ast.String(token.New(s, s, &token.Position{})), pos: e.pos, path: e.path})
+	}
 	if !isScalar(e.value) {
 		d.errorf(e.pos, e.path, "expected an endpoint such as a:eth0, got %s", describe(e.value))
 		return Endpoint{}
@@ -423,6 +428,37 @@ func (d *decoder) endpoint(e elem) Endpoint {
 		return Endpoint{}
 	}
 	return Endpoint{Node: node, Interface: iface}
+}
+
+// gluedPair undoes a quirk of goccy/go-yaml: inside a flow mapping, the
+// plain scalar a:eth0 in a flow sequence comes out as the mapping
+// {a: eth0}. gluedPair returns "a:eth0" for a mapping of one pair written
+// without spaces around its colon.
+func gluedPair(n ast.Node) (string, bool) {
+	var mv *ast.MappingValueNode
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		if len(m.Values) != 1 {
+			return "", false
+		}
+		mv = m.Values[0]
+	case *ast.MappingValueNode:
+		mv = m
+	default:
+		return "", false
+	}
+	if mv == nil || mv.Key == nil || !isScalar(mv.Value) {
+		return "", false
+	}
+	k, c, v := mv.Key.GetToken(), mv.Start, mv.Value.GetToken()
+	if k == nil || c == nil || v == nil || k.Position == nil || c.Position == nil || v.Position == nil {
+		return "", false
+	}
+	if k.Position.Line != c.Position.Line || c.Position.Line != v.Position.Line ||
+		k.Position.Column+len([]rune(k.Value)) != c.Position.Column || c.Position.Column+1 != v.Position.Column {
+		return "", false
+	}
+	return k.Value + ":" + v.Value, true
 }
 
 func cutColon(s string) (before, after string, found bool) {

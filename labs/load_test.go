@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -407,4 +409,40 @@ func TestLoadFileMissing(t *testing.T) {
 	if _, err := LoadFile("testdata/no-such-lab.yaml"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("LoadFile(missing) = %v, want ErrNotExist", err)
 	}
+}
+
+// TestFlowStyle checks that a lab written in flow style, or as JSON, loads
+// as its block-style self does.
+func TestFlowStyle(t *testing.T) {
+	block := mustLoad(t, "q.yaml", mustSource(t, "quickstart"))
+	flow := strings.NewReplacer(
+		"links:\n  - id: l1\n    endpoints: [a:eth0, b:eth0]\n    impair: {delay: 1ms}\n",
+		"links: [{id: l1, endpoints: [a:eth0, b:eth0], impair: {delay: 1ms}}]\n",
+	).Replace(mustSource(t, "quickstart"))
+	if !strings.Contains(flow, "links: [{") {
+		t.Fatal("the quickstart lab changed: update TestFlowStyle")
+	}
+	if got := mustLoad(t, "q.yaml", flow); !reflect.DeepEqual(stripPos(got), stripPos(block)) {
+		t.Errorf("flow-style links differ:\n%+v\n%+v", got.Links, block.Links)
+	}
+	js, err := yaml.YAMLToJSON([]byte(mustSource(t, "quickstart")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, "q.yaml", string(js)); !reflect.DeepEqual(stripPos(got), stripPos(block)) {
+		t.Errorf("JSON lab differs")
+	}
+	// A byte order mark is not part of the first key.
+	if got := mustLoad(t, "q.yaml", "\ufeff"+mustSource(t, "quickstart")); got.Name != "quickstart" {
+		t.Errorf("with a BOM: %q", got.Name)
+	}
+}
+
+func mustSource(t *testing.T, name string) string {
+	t.Helper()
+	src, err := BuiltinSource(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(src)
 }
