@@ -146,6 +146,21 @@ func (c *Core) localNetif(a netip.Addr) *Netif {
 	return nil
 }
 
+// without returns a new slice of list's elements but x. Lists of netifs
+// and control blocks are never edited in place: the tcpip goroutine may be
+// ranging over the old one (inputAll, addressGone) when a callback removes
+// an element, and editing in place would make that range skip the next
+// element and visit the last one twice.
+func without[T comparable](list []T, x T) []T {
+	out := make([]T, 0, len(list))
+	for _, y := range list {
+		if y != x {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
 func onOff(b bool) string {
 	if b {
 		return "on"

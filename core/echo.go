@@ -167,12 +167,7 @@ func (c *Core) EchoClose(p *EchoPCB) {
 	if p.bound && c.echo.ids[p.id] == p {
 		delete(c.echo.ids, p.id)
 	}
-	for i, q := range c.echo.all {
-		if q == p {
-			c.echo.all = append(c.echo.all[:i], c.echo.all[i+1:]...)
-			break
-		}
-	}
+	c.echo.all = without(c.echo.all, p)
 }
 
 func (t *echoTable) deliver(c *Core, ip wire.IPv4, m wire.ICMP) {

@@ -73,14 +73,18 @@ func (c *Core) ipInput(n *Netif, pkt []byte, linkBroadcast bool) {
 		ip = wire.IPv4(whole)
 	}
 	c.count(cntIPDelivered)
+	// No ICMP errors about a datagram sent as a link-layer broadcast or
+	// multicast either, even to our unicast address (RFC 1122 section
+	// 3.2.2).
+	quiet := broadcast || linkBroadcast
 	switch ip.Protocol() {
 	case wire.ProtoICMP:
 		c.icmpInput(n, ip, broadcast)
 	case wire.ProtoUDP:
-		c.udpInput(n, ip, broadcast)
+		c.udpInput(n, ip, broadcast, quiet)
 	default:
 		c.count(cntIPUnknownProto)
-		if !broadcast {
+		if !quiet {
 			c.icmpError(ip, wire.ICMPDestUnreachable, wire.ICMPProtoUnreachable, 0)
 		}
 	}

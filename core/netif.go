@@ -203,12 +203,7 @@ func (c *Core) RemoveNetif(n *Netif) error {
 		c.udp.addressGone(c, old.Addr())
 		c.echo.addressGone(c, old.Addr())
 	}
-	for i, x := range c.netifs {
-		if x == n {
-			c.netifs = append(c.netifs[:i], c.netifs[i+1:]...)
-			break
-		}
-	}
+	c.netifs = without(c.netifs, n)
 	c.stateEvent(n, "netif removed", nil, nil)
 	return nil
 }

@@ -263,17 +263,13 @@ func (c *Core) UDPClose(p *UDPPCB) {
 	if p.bound {
 		c.udp.unlink(p)
 	}
-	for i, q := range c.udp.all {
-		if q == p {
-			c.udp.all = append(c.udp.all[:i], c.udp.all[i+1:]...)
-			break
-		}
-	}
+	c.udp.all = without(c.udp.all, p)
 }
 
 // udpInput delivers a datagram to the best-matching control block, or
-// to every matching one when it was broadcast (lwIP's udp_input).
-func (c *Core) udpInput(n *Netif, ip wire.IPv4, broadcast bool) {
+// to every matching one when it was broadcast (lwIP's udp_input). quiet
+// forbids a port unreachable error (a broadcast, at the IP or link layer).
+func (c *Core) udpInput(n *Netif, ip wire.IPv4, broadcast, quiet bool) {
 	c.count(cntUDPIn)
 	u := wire.UDP(ip.Payload())
 	if u.Validate(ip.Src(), ip.Dst()) != nil {
@@ -329,7 +325,7 @@ func (c *Core) udpInput(n *Netif, ip wire.IPv4, broadcast bool) {
 	d.Payload = nil
 	if !delivered {
 		c.count(cntUDPNoPort)
-		if !broadcast {
+		if !quiet {
 			c.icmpError(ip, wire.ICMPDestUnreachable, wire.ICMPPortUnreachable, 0)
 		}
 	}
