@@ -151,11 +151,15 @@ func (s *Stack) post(r request) error {
 }
 
 // Call runs fn on the tcpip goroutine and waits for its result (lwIP's
-// tcpip_api_call). If ctx ends first, Call returns ctx's error, but fn may
-// still run: a request once queued is not withdrawn. Call fails with
+// tcpip_api_call). If ctx has ended already, fn is not queued; if ctx ends
+// while Call waits, Call returns ctx's error, but fn may still run: a
+// request once queued is not withdrawn. Call fails with
 // ErrStopped if the stack stops before fn runs. Any goroutine but the
 // tcpip goroutine (which would wait on itself).
 func (s *Stack) Call(ctx context.Context, fn func(c *Core) error) error {
+	if err := ctx.Err(); err != nil {
+		return err // an ended context queues nothing
+	}
 	w := clock.NewWaiter(ctx, s.clock)
 	defer w.Close()
 	var (

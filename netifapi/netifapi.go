@@ -4,6 +4,8 @@
 // goroutine: it is marshalled into the stack's tcpip goroutine, waits for
 // the reply and honours its context. A context that ends after the request
 // was queued returns the context's error, but the change may still happen.
+// A call that fails returns zero results: it never reads what the request
+// may still be writing on the tcpip goroutine.
 package netifapi
 
 import (
@@ -44,7 +46,10 @@ func Add(ctx context.Context, s *core.Stack, cfg Config) (int, error) {
 		index = n.Index()
 		return nil
 	})
-	return index, wrap("add "+cfg.Name, err)
+	if err != nil {
+		return 0, wrap("add "+cfg.Name, err)
+	}
+	return index, nil
 }
 
 // Remove removes the netif named name (netifapi_netif_remove) in one step
@@ -139,7 +144,10 @@ func Routes(ctx context.Context, s *core.Stack) ([]snapshot.Route, error) {
 		out = c.Routes()
 		return nil
 	})
-	return out, wrap("list routes", err)
+	if err != nil {
+		return nil, wrap("list routes", err)
+	}
+	return out, nil
 }
 
 // AddStaticARP adds a permanent ARP entry on the netif named name.
@@ -156,7 +164,10 @@ func ARP(ctx context.Context, s *core.Stack) ([]snapshot.ARPEntry, error) {
 		out = c.ARPEntries()
 		return nil
 	})
-	return out, wrap("list ARP", err)
+	if err != nil {
+		return nil, wrap("list ARP", err)
+	}
+	return out, nil
 }
 
 // List returns every netif, loopback first, in index order.
@@ -168,7 +179,10 @@ func List(ctx context.Context, s *core.Stack) ([]snapshot.Netif, error) {
 		}
 		return nil
 	})
-	return out, wrap("list netifs", err)
+	if err != nil {
+		return nil, wrap("list netifs", err)
+	}
+	return out, nil
 }
 
 // Get returns the netif named name.
@@ -178,7 +192,10 @@ func Get(ctx context.Context, s *core.Stack, name string) (snapshot.Netif, error
 		out = netifSnapshot(c, n)
 		return nil
 	})
-	return out, wrap("get "+name, err)
+	if err != nil {
+		return snapshot.Netif{}, wrap("get "+name, err)
+	}
+	return out, nil
 }
 
 // GetByIndex returns the netif with index i.
@@ -192,7 +209,10 @@ func GetByIndex(ctx context.Context, s *core.Stack, i int) (snapshot.Netif, erro
 		out = netifSnapshot(c, n)
 		return nil
 	})
-	return out, wrap(fmt.Sprintf("get index %d", i), err)
+	if err != nil {
+		return snapshot.Netif{}, wrap(fmt.Sprintf("get index %d", i), err)
+	}
+	return out, nil
 }
 
 // Counter reads a counter: of the netif named netif (rx-frames, tx-frames,
@@ -216,7 +236,10 @@ func Counter(ctx context.Context, s *core.Stack, netif, name string) (uint64, er
 		}
 		return nil
 	})
-	return v, wrap("read counter "+name, err)
+	if err != nil {
+		return 0, wrap("read counter "+name, err)
+	}
+	return v, nil
 }
 
 func netifSnapshot(c *core.Core, n *core.Netif) snapshot.Netif {
