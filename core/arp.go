@@ -239,8 +239,11 @@ func (a *arpCache) update(n *Netif, ip netip.Addr, mac wire.MAC, create bool) {
 }
 
 // tick runs every second while the cache has dynamic entries (lwIP's
-// etharp_tmr): retries, failures, aging.
+// etharp_tmr): retries, failures, aging. It also runs when an incomplete
+// entry's next request is due, so that requests go exactly arpRetry apart
+// whatever the phase of the one-second ticks.
 func (a *arpCache) tick() {
+	defer a.rearm()
 	c := a.c
 	for _, k := range a.sortedKeys() {
 		e := a.entries[k]
@@ -290,10 +293,28 @@ func (a *arpCache) dynamicChanged(d int) {
 	a.dynamic += d
 	c := a.c
 	if a.dynamic > 0 && !a.age.Armed() {
-		c.StartTimer(a.age, time.Second, time.Second)
+		c.ResetTimer(a.age, c.now+time.Second)
 	} else if a.dynamic == 0 {
 		c.StopTimer(a.age)
 	}
+}
+
+// rearm arms the aging timer (a one-shot timer) for the next tick: a
+// second from now, or sooner when an incomplete entry's next request is
+// due then.
+func (a *arpCache) rearm() {
+	c := a.c
+	if a.dynamic == 0 {
+		c.StopTimer(a.age)
+		return
+	}
+	at := c.now + time.Second
+	for _, e := range a.entries {
+		if e.state == snapshot.ARPIncomplete && e.nextTry < at {
+			at = e.nextTry
+		}
+	}
+	c.ResetTimer(a.age, at)
 }
 
 // evict removes the oldest stale entry to make room; false if none.
