@@ -99,4 +99,3 @@ func newVersionCmd(g *globals) *cobra.Command {
 		},
 	}
 }
-

@@ -40,18 +40,18 @@ func fail(code int, err error) error { return &exitError{code, err} }
 
 // globals are the flags every command takes.
 type globals struct {
-	json    bool
-	logFile string
-	logger  *slog.Logger
+	json     bool
+	logFile  string
+	logger   *slog.Logger
 	closeLog func()
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run runs the command line args and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) int {
+// execute runs the command line args and returns the exit code.
+func execute(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globals{logger: slog.New(slog.DiscardHandler), closeLog: func() {}}

@@ -82,7 +82,7 @@ func printStep(w io.Writer, r run.StepResult) {
 		color := map[run.Status]string{run.Passed: "\x1b[32m", run.Failed: "\x1b[31m"}[r.Status]
 		mark = color + mark + "\x1b[0m"
 	}
-	fmt.Fprintf(w, "%s %2d  %-9.3fs %-34s %s\n", mark, r.Index, r.At.Seconds(), r.Name, r.Detail)
+	fmt.Fprintf(w, "%s %2d %8.3fs  %-36s %s\n", mark, r.Index, r.At.Seconds(), r.Name, r.Detail)
 }
 
 func isTerminal(w io.Writer) bool {

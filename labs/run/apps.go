@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/netlab/netlab/core/clock"
@@ -93,7 +94,7 @@ func udpServe(ctx context.Context, api *sockets.API, a labs.App, owner string, e
 			if ctx.Err() != nil {
 				return nil
 			}
-			if errors.Is(err, sockets.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				continue
 			}
 			return err

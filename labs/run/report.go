@@ -89,7 +89,7 @@ func (r *Report) Summary() string {
 		verdict = "FAILED"
 	}
 	s := fmt.Sprintf("%s: %s, %d/%d steps passed in %v of %s time (%v wall)",
-		r.Lab, verdict, passed, len(r.Steps), r.Time.Round(time.Microsecond), r.Clock, r.Wall.Round(time.Millisecond))
+		r.Lab, verdict, passed, len(r.Steps), r.Time.Round(time.Microsecond), r.Clock, r.Wall.Round(10*time.Microsecond))
 	if r.Error != "" {
 		s += ": " + r.Error
 	}

@@ -257,7 +257,7 @@ func (r *runner) ping(ctx context.Context, index int, a *labs.Ping) (string, err
 		return "", err
 	}
 	r.pings[index] = res
-	return res.Brief(), nil
+	return pingBrief(res), nil
 }
 
 func (r *runner) addInterface(ctx context.Context, a *labs.AddInterface) (string, error) {
@@ -339,4 +339,24 @@ func (r *runner) impair(a *labs.Impair) (string, error) {
 		return "", err
 	}
 	return imp.String(), nil
+}
+
+// pingBrief says how a ping went: "3/3 replies, rtt min/avg/max =
+// 2.000/2.667/4.000 ms".
+func pingBrief(r *sockets.PingResult) string {
+	s := fmt.Sprintf("%d/%d replies", r.Received, r.Sent)
+	if r.Errors > 0 {
+		s += fmt.Sprintf(", %d errors", r.Errors)
+		for _, rep := range r.Replies {
+			if rep.Err != nil {
+				s += " (" + rep.Err.Error() + ")"
+				break
+			}
+		}
+	}
+	if r.Received > 0 {
+		s += fmt.Sprintf(", rtt min/avg/max = %.3f/%.3f/%.3f ms",
+			float64(r.MinRTT)/1e6, float64(r.AvgRTT)/1e6, float64(r.MaxRTT)/1e6)
+	}
+	return s
 }

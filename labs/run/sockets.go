@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/netlab/netlab/labs"
@@ -80,16 +81,16 @@ func (r *runner) recv(ctx context.Context, a *labs.Recv) (string, error) {
 	for got < count {
 		left := deadline - r.w.Clock.Now()
 		if left <= 0 {
-			if err := api.SetNonblock(ctx, s.fd, true); err != nil {
+			if err := api.SetNonblock(s.fd, true); err != nil {
 				return "", err
 			}
-		} else if err := api.SetRecvTimeout(ctx, s.fd, left); err != nil {
+		} else if err := api.SetRecvTimeout(s.fd, left); err != nil {
 			return "", err
 		}
 		n, from, err := api.RecvFrom(ctx, s.fd, buf)
-		api.SetNonblock(ctx, s.fd, false)
+		api.SetNonblock(s.fd, false)
 		if err != nil {
-			if errors.Is(err, sockets.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				return "", fmt.Errorf("received %d of %d datagram(s) within %v", got, count, a.Within.Std())
 			}
 			s.lastErr = err
@@ -101,7 +102,7 @@ func (r *runner) recv(ctx context.Context, a *labs.Recv) (string, error) {
 		s.bytes += n
 		_ = from
 	}
-	api.SetRecvTimeout(ctx, s.fd, 0)
+	api.SetRecvTimeout(s.fd, 0)
 	return fmt.Sprintf("%d B in %d datagram(s)", bytes, got), nil
 }
 
@@ -210,11 +211,11 @@ func (r *runner) check(ctx context.Context, a *labs.Expect) (string, error) {
 func (r *runner) socketError(ctx context.Context, s *labSocket) string {
 	if s.lastErr == nil {
 		if v, err := s.node.Sockets.GetSockOpt(ctx, s.fd, sockets.SO_ERROR); err == nil && v != 0 {
-			s.lastErr = sockets.Errno(v)
+			s.lastErr = syscall.Errno(v)
 		}
 	}
 	if s.lastErr == nil {
 		return "none"
 	}
-	return sockets.ErrnoName(s.lastErr)
+	return sockets.ErrnoName(sockets.Errno(s.lastErr, false))
 }
