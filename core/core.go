@@ -51,6 +51,7 @@ type Core struct {
 	frags   fragBuf
 	icmpBuf [wire.EthernetHeaderLen + wire.IPv4MaxHeaderLen + wire.ICMPHeaderLen + 576]byte
 	udpD    UDPDatagram
+	echoR   EchoReply
 }
 
 func newCore(s *Stack, cfg Config) *Core {

@@ -22,7 +22,8 @@ type EchoPCB struct {
 }
 
 // EchoReply is an echo reply delivered to an EchoPCB. Message is the ICMP
-// message (header and data), valid only during the call.
+// message (header and data). The EchoReply and its Message are valid only
+// during the call: keep copies, not the pointer or the slice.
 type EchoReply struct {
 	From    netip.Addr
 	TTL     uint8
@@ -181,8 +182,12 @@ func (t *echoTable) deliver(c *Core, ip wire.IPv4, m wire.ICMP) {
 	if p.remote.IsValid() && p.remote != ip.Src() {
 		return
 	}
-	r := EchoReply{From: ip.Src(), TTL: ip.TTL(), Seq: m.Seq(), Message: m}
-	p.recv(c, &r)
+	// One EchoReply for the core, as for UDPDatagram: a value passed by
+	// pointer to a callback would escape, one allocation per reply.
+	r := &c.echoR
+	*r = EchoReply{From: ip.Src(), TTL: ip.TTL(), Seq: m.Seq(), Message: m}
+	p.recv(c, r)
+	r.Message = nil
 }
 
 func (t *echoTable) notify(c *Core, local netip.Addr, id uint16, to netip.Addr, seq uint16, err error, from netip.Addr) {

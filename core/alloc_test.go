@@ -1,0 +1,161 @@
+//go:build !race
+
+// Allocation tests: under -race, sync.Pool drops items on purpose, so they
+// run only without it (DESIGN.md, "Testing notes").
+
+package core_test
+
+import (
+	"context"
+	"net/netip"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/core/clock"
+	"github.com/netlab/netlab/core/link/mem"
+)
+
+// perPacket is how many packets one measured call sends.
+const perPacket = 64
+
+// allocsPerPacket measures the allocations of one call on s that runs
+// send(c, n) and of everything that follows until got has counted n more
+// packets, with n = perPacket and n = 0; the difference is what the
+// packets cost. The stacks run on the real clock: time.Timer resets and
+// channel wake-ups do not allocate.
+func allocsPerPacket(t *testing.T, s *core.Stack, got *atomic.Uint64, send func(c *core.Core, n int) error) float64 {
+	t.Helper()
+	ctx := context.Background()
+	measure := func(n int) float64 {
+		fn := func(c *core.Core) error { return send(c, n) }
+		var err error
+		allocs := testing.AllocsPerRun(200, func() {
+			want := got.Load() + uint64(n)
+			if e := s.Call(ctx, fn); e != nil {
+				err = e
+				return
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for got.Load() < want {
+				if time.Now().After(deadline) {
+					err = context.DeadlineExceeded
+					return
+				}
+				runtime.Gosched()
+			}
+		})
+		if err != nil {
+			t.Fatalf("sending %d packets: %v (got %d)", n, err, got.Load())
+		}
+		return allocs
+	}
+	measure(perPacket) // warm up: queues, pools, ARP
+	base, full := measure(0), measure(perPacket)
+	t.Logf("%v allocations per call with 0 packets, %v with %d", base, full, perPacket)
+	return (full - base) / perPacket
+}
+
+// realPair is two stacks a (10.0.0.1) and b (10.0.0.2) on the real clock,
+// joined by an unimpaired pipe (frames go straight to the peer's queue),
+// with ARP resolved both ways.
+func realPair(t *testing.T) (e *env, a, b *core.Stack) {
+	p := newPair(t, clock.NewReal(), mem.Impairments{})
+	if r := p.ping(p.a, addr("10.0.0.2"), 1, 8, 10*time.Second); r.reply == nil {
+		t.Fatalf("got %+v for the first ping, want a reply", r.err)
+	}
+	return p.env, p.a, p.b
+}
+
+// udpCount binds a PCB on port of s that counts what it receives.
+func udpCount(e *env, s *core.Stack, port uint16) *atomic.Uint64 {
+	var got atomic.Uint64
+	e.call(s, func(c *core.Core) error {
+		p := c.NewUDP(func(c *core.Core, d *core.UDPDatagram) { got.Add(1) }, nil, nil)
+		_, err := c.UDPBind(p, netip.AddrPortFrom(netip.IPv4Unspecified(), port))
+		return err
+	})
+	return &got
+}
+
+// udpBlast returns a send function that sends n datagrams from a new PCB
+// on s to dst.
+func udpBlast(e *env, s *core.Stack, dst netip.AddrPort) func(c *core.Core, n int) error {
+	var p *core.UDPPCB
+	e.call(s, func(c *core.Core) error {
+		p = c.NewUDP(nil, nil, nil)
+		_, err := c.UDPBind(p, netip.AddrPort{})
+		return err
+	})
+	payload := make([]byte, 512)
+	return func(c *core.Core, n int) error {
+		for range n {
+			if err := c.UDPSend(p, payload, dst); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func TestUDPFastPathAllocatesNothing(t *testing.T) {
+	e, a, b := realPair(t)
+	got := udpCount(e, b, 7)
+	if n := allocsPerPacket(t, a, got, udpBlast(e, a, netip.MustParseAddrPort("10.0.0.2:7"))); n != 0 {
+		t.Errorf("got %v allocations per UDP datagram sent and delivered, want 0", n)
+	}
+}
+
+func TestEchoFastPathAllocatesNothing(t *testing.T) {
+	e, a, _ := realPair(t)
+	var got atomic.Uint64
+	var p *core.EchoPCB
+	e.call(a, func(c *core.Core) error {
+		p = c.NewEcho(func(c *core.Core, r *core.EchoReply) { got.Add(1) }, nil, nil)
+		return c.EchoConnect(p, addr("10.0.0.2"))
+	})
+	data := make([]byte, 56)
+	var seq uint16
+	send := func(c *core.Core, n int) error {
+		for range n {
+			seq++
+			if err := c.EchoSend(p, netip.Addr{}, seq, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if n := allocsPerPacket(t, a, &got, send); n != 0 {
+		t.Errorf("got %v allocations per echo request and reply, want 0", n)
+	}
+}
+
+func TestForwardingFastPathAllocatesNothing(t *testing.T) {
+	clk := clock.NewReal()
+	e := newEnv(t, clk)
+	h1, r, h2 := newStack(t, clk, "h1"), newStack(t, clk, "r"), newStack(t, clk, "h2")
+	p1 := mem.NewPipe("h1-r", clk, 1, mem.Impairments{})
+	p2 := mem.NewPipe("r-h2", clk, 2, mem.Impairments{})
+	t.Cleanup(p1.Close)
+	t.Cleanup(p2.Close)
+	e.actorDone()
+	e.addNetif(h1, "eth0", mac(1), "10.0.1.2/24", 0, p1.A())
+	e.addNetif(r, "eth0", mac(2), "10.0.1.1/24", 0, p1.B())
+	e.addNetif(r, "eth1", mac(3), "10.0.2.1/24", 0, p2.A())
+	e.addNetif(h2, "eth0", mac(4), "10.0.2.2/24", 0, p2.B())
+	e.call(r, func(c *core.Core) error { c.SetForwarding(true); return nil })
+	e.call(h1, func(c *core.Core) error { return c.AddRoute(core.Route{To: pfx("0.0.0.0/0"), Via: addr("10.0.1.1")}) })
+	e.call(h2, func(c *core.Core) error { return c.AddRoute(core.Route{To: pfx("0.0.0.0/0"), Via: addr("10.0.2.1")}) })
+	if res := e.ping(h1, addr("10.0.2.2"), 1, 8, 10*time.Second); res.reply == nil {
+		t.Fatalf("got %+v for the first ping across r, want a reply", res.err)
+	}
+	got := udpCount(e, h2, 7)
+	if n := allocsPerPacket(t, h1, got, udpBlast(e, h1, netip.MustParseAddrPort("10.0.2.2:7"))); n != 0 {
+		t.Errorf("got %v allocations per datagram forwarded by r, want 0", n)
+	}
+	if n := e.counter(r, "ip-forwarded"); n < perPacket {
+		t.Errorf("got ip-forwarded %d on r, want at least %d", n, perPacket)
+	}
+}
