@@ -436,23 +436,34 @@ func (*Impair) Kind() string { return "impair" }
 // Describe returns "impair <link>" and the changes, such as
 // "impair l1 loss 50%".
 func (im *Impair) Describe() string {
-	d := "impair " + im.Link
-	add := func(name string, set bool, v fmt.Stringer) {
-		if set {
-			d += " " + name + " " + v.String()
-		}
+	var b strings.Builder
+	b.WriteString("impair " + im.Link)
+	add := func(name string, v fmt.Stringer) { fmt.Fprintf(&b, " %s %s", name, v) }
+	if im.Loss != nil {
+		add("loss", *im.Loss)
 	}
-	add("loss", im.Loss != nil, ptrStringer(im.Loss))
-	add("delay", im.Delay != nil, ptrStringer(im.Delay))
-	add("jitter", im.Jitter != nil, ptrStringer(im.Jitter))
-	add("duplicate", im.Duplicate != nil, ptrStringer(im.Duplicate))
-	add("reorder", im.Reorder != nil, ptrStringer(im.Reorder))
-	add("corrupt", im.Corrupt != nil, ptrStringer(im.Corrupt))
-	add("rate", im.Rate != nil, ptrStringer(im.Rate))
+	if im.Delay != nil {
+		add("delay", *im.Delay)
+	}
+	if im.Jitter != nil {
+		add("jitter", *im.Jitter)
+	}
+	if im.Duplicate != nil {
+		add("duplicate", *im.Duplicate)
+	}
+	if im.Reorder != nil {
+		add("reorder", *im.Reorder)
+	}
+	if im.Corrupt != nil {
+		add("corrupt", *im.Corrupt)
+	}
+	if im.Rate != nil {
+		add("rate", *im.Rate)
+	}
 	if im.Queue != nil {
-		d += fmt.Sprintf(" queue %d", *im.Queue)
+		fmt.Fprintf(&b, " queue %d", *im.Queue)
 	}
-	return d
+	return b.String()
 }
 
 // Apply returns cur with the changes of im applied.
@@ -492,12 +503,3 @@ func (*Wait) Kind() string { return "wait" }
 
 // Describe returns "wait <duration>".
 func (w *Wait) Describe() string { return "wait " + w.Duration.String() }
-
-// ptrStringer turns a possibly nil pointer to a Stringer value into a
-// Stringer that never dereferences nil.
-func ptrStringer[T fmt.Stringer](p *T) fmt.Stringer {
-	if p == nil {
-		return Duration(0)
-	}
-	return *p
-}

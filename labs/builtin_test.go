@@ -165,3 +165,25 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve(./bad.yaml) = %v", err)
 	}
 }
+
+// TestConcurrentLoads loads labs from several goroutines at once: the
+// package keeps no state between calls (run with -race).
+func TestConcurrentLoads(t *testing.T) {
+	done := make(chan error)
+	for range 8 {
+		go func() {
+			var err error
+			for _, name := range BuiltinNames() {
+				if _, e := Builtin(name); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

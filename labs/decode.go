@@ -78,8 +78,14 @@ func (d *decoder) resolve(n ast.Node, path string) ast.Node {
 			return nil
 		case *ast.AnchorNode:
 			n = v.Value
+		case *ast.MappingKeyNode: // an explicit key: "? name"
+			n = v.Value
 		case *ast.TagNode:
-			switch tag := v.Start.Value; tag {
+			tag := ""
+			if tk := v.GetToken(); tk != nil {
+				tag = tk.Value
+			}
+			switch tag {
 			case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq":
 			default:
 				d.errorf(nodePos(v), path, "unsupported tag %s", tag)
@@ -107,7 +113,7 @@ func (d *decoder) resolve(n ast.Node, path string) ast.Node {
 
 // anchor returns the latest anchor defined before alias with its name.
 func (d *decoder) anchor(alias *ast.AliasNode) *ast.AnchorNode {
-	if alias.Value == nil || alias.Value.GetToken() == nil {
+	if alias.Value == nil || alias.Value.GetToken() == nil || alias.GetToken() == nil || alias.GetToken().Position == nil {
 		return nil
 	}
 	at := alias.GetToken().Position.Offset
@@ -125,7 +131,7 @@ func (d *decoder) collectAnchors(root ast.Node) {
 	d.anchors = make(map[string][]*ast.AnchorNode)
 	for _, n := range ast.Filter(ast.AnchorType, root) {
 		a, ok := n.(*ast.AnchorNode)
-		if !ok || a.Name == nil || a.GetToken() == nil || a.GetToken().Position == nil {
+		if !ok || a.Name == nil || a.Name.GetToken() == nil || a.GetToken() == nil || a.GetToken().Position == nil {
 			continue
 		}
 		name := a.Name.GetToken().Value

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/netip"
 	"slices"
-	"sort"
 )
 
 // validator checks what decoding one field at a time cannot: names that
@@ -161,12 +160,7 @@ func (v *validator) ifaceNames(vn *vnode) []string {
 	if vn == nil {
 		return nil
 	}
-	var names []string
-	for name := range vn.ifaces {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(vn.ifaces))
 }
 
 // nodeNames lists the lab's nodes.
@@ -390,11 +384,7 @@ func (v *validator) socket(path, id string) *vsocket {
 		v.errorf(path, "socket %s was closed at line %d", id, line)
 		return nil
 	}
-	open := make([]string, 0, len(v.sockets))
-	for id := range v.sockets {
-		open = append(open, id)
-	}
-	slices.Sort(open)
+	open := slices.Sorted(maps.Keys(v.sockets))
 	v.errorf(path, "unknown socket %q: open it with a socket step first%s", id, suggest(id, open))
 	return nil
 }
@@ -406,11 +396,7 @@ func (v *validator) checkExpect(e *Expect, path string) {
 			if step, ok := v.pings[e.Ping]; ok {
 				e.PingStep = step
 			} else {
-				ids := make([]string, 0, len(v.pings))
-				for id := range v.pings {
-					ids = append(ids, id)
-				}
-				slices.Sort(ids)
+				ids := slices.Sorted(maps.Keys(v.pings))
 				v.errorf(path+".ping", "unknown ping %q: no earlier ping step has that id%s", e.Ping, suggest(e.Ping, ids))
 			}
 		case v.lastPing < 0:
