@@ -179,6 +179,7 @@ func (r *runner) steps(ctx context.Context) error {
 }
 
 func (r *runner) report(res StepResult) {
+	r.w.log.Info("step", "index", res.Index, "name", res.Name, "status", res.Status, "detail", res.Detail, "at", res.At)
 	if r.w.opts.OnStep != nil {
 		r.w.opts.OnStep(res)
 	}
