@@ -231,8 +231,22 @@ func (a *API) sendTo(ctx context.Context, op string, fd FD, b []byte, to netip.A
 	if err != nil {
 		return 0, fail(op, fd, err, true)
 	}
-	err = a.withPCB(ctx, s, func(c *core.Core, p pcb) error {
-		return p.send(c, b, to)
+	// One closure, not withPCB's two: this is the hot path.
+	err = a.stack.Call(ctx, func(c *core.Core) error {
+		s.mu.Lock()
+		closed, bound := s.closed, s.local.IsValid()
+		s.mu.Unlock()
+		if closed || s.pcb == nil {
+			return core.ErrClosed
+		}
+		err := s.pcb.send(c, b, to)
+		if !bound { // the core bound it to send
+			l, r := s.pcb.addrs()
+			s.mu.Lock()
+			s.local, s.remote = l, r
+			s.mu.Unlock()
+		}
+		return err
 	})
 	if err != nil {
 		return 0, fail(op, fd, err, true)
