@@ -176,3 +176,24 @@ func TestActionsAgainstTheStacks(t *testing.T) {
 		t.Fatal(rep.Summary())
 	}
 }
+
+func TestQuickstartOnTheRealClock(t *testing.T) {
+	src, err := labs.BuiltinSource("quickstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := labs.Load("quickstart-real.yaml", []byte(strings.Replace(string(src), "clock: virtual", "clock: real", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lab.Clock != labs.ClockReal {
+		t.Fatalf("got clock %q", lab.Clock)
+	}
+	rep, _ := runLab(t, lab)
+	if !rep.Passed {
+		t.Fatal(rep.Summary())
+	}
+	if rep.Wall < 200*time.Millisecond {
+		t.Errorf("a real-clock run with 200ms of ping intervals took %v of wall time", rep.Wall)
+	}
+}
