@@ -58,48 +58,6 @@ func allocsPerPacket(t *testing.T, s *core.Stack, got *atomic.Uint64, send func(
 	return (full - base) / perPacket
 }
 
-// realPair is two stacks a (10.0.0.1) and b (10.0.0.2) on the real clock,
-// joined by an unimpaired pipe (frames go straight to the peer's queue),
-// with ARP resolved both ways.
-func realPair(t *testing.T) (e *env, a, b *core.Stack) {
-	p := newPair(t, clock.NewReal(), mem.Impairments{})
-	if r := p.ping(p.a, addr("10.0.0.2"), 1, 8, 10*time.Second); r.reply == nil {
-		t.Fatalf("got %+v for the first ping, want a reply", r.err)
-	}
-	return p.env, p.a, p.b
-}
-
-// udpCount binds a PCB on port of s that counts what it receives.
-func udpCount(e *env, s *core.Stack, port uint16) *atomic.Uint64 {
-	var got atomic.Uint64
-	e.call(s, func(c *core.Core) error {
-		p := c.NewUDP(func(c *core.Core, d *core.UDPDatagram) { got.Add(1) }, nil, nil)
-		_, err := c.UDPBind(p, netip.AddrPortFrom(netip.IPv4Unspecified(), port))
-		return err
-	})
-	return &got
-}
-
-// udpBlast returns a send function that sends n datagrams from a new PCB
-// on s to dst.
-func udpBlast(e *env, s *core.Stack, dst netip.AddrPort) func(c *core.Core, n int) error {
-	var p *core.UDPPCB
-	e.call(s, func(c *core.Core) error {
-		p = c.NewUDP(nil, nil, nil)
-		_, err := c.UDPBind(p, netip.AddrPort{})
-		return err
-	})
-	payload := make([]byte, 512)
-	return func(c *core.Core, n int) error {
-		for range n {
-			if err := c.UDPSend(p, payload, dst); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 func TestUDPFastPathAllocatesNothing(t *testing.T) {
 	e, a, b := realPair(t)
 	got := udpCount(e, b, 7)
