@@ -528,8 +528,7 @@ func (a *API) SetNonblock(fd FD, on bool) error {
 		return err
 	}
 	s.mu.Lock()
-	s.nonblock = on
-	s.wakeLocked() // a receive blocked in another goroutine returns EAGAIN
+	s.nonblock = on // calls blocked already keep waiting, as with fcntl
 	s.mu.Unlock()
 	return nil
 }

@@ -19,7 +19,7 @@ import (
 type Error struct {
 	// Op is the call that failed: "socket", "bind", "connect", "sendto",
 	// "send", "recvfrom", "recv", "close", "getsockname", "getpeername",
-	// "setsockopt", "getsockopt", "fcntl", "poll", "ping".
+	// "setsockopt", "getsockopt", "fcntl", "poll", "stat", "ping".
 	Op string
 	// FD is the descriptor the call was given, -1 when none.
 	FD FD

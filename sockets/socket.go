@@ -259,8 +259,10 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 			w.Close()
 		}
 	}()
+	s.mu.Lock()
+	nonblock := s.nonblock // as the call found it, as with fcntl
 	for {
-		s.mu.Lock()
+		// s.mu is held here.
 		if s.closed {
 			s.mu.Unlock()
 			return 0, meta{}, errnoErr(op, fd, syscall.EBADF)
@@ -288,12 +290,12 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 			s.mu.Unlock()
 			return 0, meta{}, fail(op, fd, core.ErrStopped, false)
 		}
-		if s.nonblock {
+		if nonblock {
 			s.mu.Unlock()
 			return 0, meta{}, errnoErr(op, fd, syscall.EAGAIN)
 		}
 		if w == nil {
-			// Register under mu, with the queue seen empty: a datagram
+			// Registered under mu with the queue seen empty: whatever is
 			// queued from now on wakes this waiter.
 			w = clock.NewWaiter(ctx, clk)
 			s.addWaiterLocked(w)
@@ -303,23 +305,22 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 		}
 		dl := deadline
 		if s.rdlSet && (dl == 0 || s.rdl < dl) {
-			dl = s.rdl
+			dl = s.rdl // a read deadline that passes is reported above
 		}
 		if until > 0 && (dl == 0 || until < dl) {
 			dl = until
 		}
 		s.mu.Unlock()
 		if dl > 0 && clk.Now() >= dl {
-			if until > 0 && dl == until {
+			switch {
+			case until > 0 && dl == until:
 				return 0, meta{}, timeoutErr(op, fd)
-			}
-			if deadline > 0 && dl == deadline {
+			case deadline > 0 && dl == deadline:
 				return 0, meta{}, errnoErr(op, fd, syscall.EAGAIN)
 			}
-			continue // the read deadline: reported at the top
-		}
-		if err := w.Wait(dl, op+" fd "+fd.String()); err != nil && err != clock.ErrTimeout {
+		} else if err := w.Wait(dl, op+" fd "+fd.String()); err != nil && err != clock.ErrTimeout {
 			return 0, meta{}, fail(op, fd, err, false)
 		}
+		s.mu.Lock()
 	}
 }
