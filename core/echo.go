@@ -43,6 +43,15 @@ type EchoError struct {
 // ID returns the echo identifier p is bound to.
 func (p *EchoPCB) ID() uint16 { return p.id }
 
+// Remote returns the address p is connected to, zero if none.
+func (p *EchoPCB) Remote() netip.Addr { return p.remote }
+
+// EchoDisconnect clears p's connected address.
+func (c *Core) EchoDisconnect(p *EchoPCB) {
+	c.assertOnLoop()
+	p.remote = netip.Addr{}
+}
+
 // Local returns the local address p is bound to.
 func (p *EchoPCB) Local() netip.Addr { return p.local }
 

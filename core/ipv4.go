@@ -239,3 +239,15 @@ func (c *Core) sendOn(n *Netif, hop netip.Addr, frame []byte) {
 	}
 	c.arp.resolveAndSend(n, hop, frame)
 }
+
+// SourceFor returns the source address the stack would use for a packet
+// to dst: the address of the netif its route goes out of (what Linux's
+// getsockname shows after connect).
+func (c *Core) SourceFor(dst netip.Addr) (netip.Addr, error) {
+	c.assertOnLoop()
+	p, err := c.selectPath(dst, netip.Addr{}, nil, true)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return p.src, nil
+}

@@ -118,6 +118,7 @@ func (s *Stack) Stop() {
 		s.stopped = true
 		s.mu.Unlock()
 		if !s.started.Load() {
+			s.failInbox()
 			close(s.done)
 			return
 		}

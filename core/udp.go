@@ -368,3 +368,7 @@ func (t *udpTable) closeAll(c *Core, err error) {
 		}
 	}
 }
+
+// CountUDPRecvDrop counts a datagram that a socket's full receive queue
+// dropped (the udp-recv-drops counter).
+func (c *Core) CountUDPRecvDrop() { c.count(cntUDPRecvDrops) }

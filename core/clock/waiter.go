@@ -15,6 +15,7 @@ import (
 // A Waiter may be reused for several waits by the goroutine that made it.
 type Waiter struct {
 	ctx      context.Context
+	clock    Clock
 	task     Task
 	ch       chan struct{}
 	timer    Timer
@@ -30,7 +31,7 @@ func NewWaiter(ctx context.Context, c Clock) *Waiter {
 	} else if ctx.Done() != nil {
 		w.stop = context.AfterFunc(ctx, w.task.Wake)
 	}
-	w.timer = c.NewTimer("wait", w.expire)
+	w.clock = c
 	return w
 }
 
@@ -61,6 +62,9 @@ func (w *Waiter) Wait(deadline time.Duration, why string) error {
 	}
 	w.timedOut.Store(false)
 	if deadline > 0 {
+		if w.timer == nil {
+			w.timer = w.clock.NewTimer("wait", w.expire)
+		}
 		w.timer.Reset(deadline)
 	}
 	if w.task != nil {
@@ -85,7 +89,9 @@ func (w *Waiter) Wait(deadline time.Duration, why string) error {
 
 // Close releases the waiter's resources.
 func (w *Waiter) Close() {
-	w.timer.Stop()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
 	if w.stop != nil {
 		w.stop()
 	}
