@@ -202,8 +202,10 @@ func (w *World) endpointFor(node, iface string) (link.Endpoint, *Link) {
 	return nil, nil
 }
 
-// Close stops the apps, the stacks, the links and the clock, in that
-// order. It is safe to call more than once.
+// Close stops the clock, the apps, the stacks and the links, in that
+// order: with the virtual clock stopped first, every goroutine runs freely
+// again, so nothing can hold up the shutdown (not even an actor stuck
+// while holding the world). It is safe to call more than once.
 func (w *World) Close() {
 	w.mu.Lock()
 	if w.closed {
@@ -213,6 +215,9 @@ func (w *World) Close() {
 	w.closed = true
 	apps := w.apps
 	w.mu.Unlock()
+	if w.Virtual != nil {
+		w.Virtual.Stop()
+	}
 	for _, a := range apps {
 		a.stop()
 	}
@@ -220,9 +225,6 @@ func (w *World) Close() {
 		if n.Stack != nil {
 			n.Stack.Stop()
 		}
-	}
-	if w.Virtual != nil {
-		w.Virtual.Stop()
 	}
 	for _, a := range apps {
 		<-a.done
