@@ -50,6 +50,12 @@ func (c *Core) ipInput(n *Netif, pkt []byte, linkBroadcast bool) {
 		n.dropped(dropIPMalformed) // a martian source (RFC 1812 section 5.3.7)
 		return
 	}
+	if !n.loopback && (src.IsLoopback() || dst.IsLoopback()) {
+		// 127/8 never appears outside a host (RFC 1122 section 3.2.1.3):
+		// otherwise the wire reaches what is bound to loopback.
+		n.dropped(dropIPMalformed)
+		return
+	}
 	broadcast := dst == limitedBroadcast || isDirectedBroadcast(n, dst)
 	if !broadcast && !n.loopback && c.localNetif(dst) == nil {
 		if linkBroadcast || dst.IsMulticast() {
@@ -104,6 +110,13 @@ func (c *Core) forward(in *Netif, ip wire.IPv4) {
 		c.count(cntIPNoRoute)
 		in.dropped(dropNoRoute)
 		c.icmpError(ip, wire.ICMPDestUnreachable, wire.ICMPNetUnreachable, 0)
+		return
+	}
+	if isDirectedBroadcast(out, ip.Dst()) {
+		// Directed broadcasts are not forwarded (RFC 2644): a router
+		// that did would amplify one packet to a whole subnet.
+		c.count(cntIPNotForwarding)
+		in.dropped(dropNotForwarding)
 		return
 	}
 	if len(ip) > out.mtu && ip.DF() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/core/link/mem"
 	"github.com/netlab/netlab/core/wire"
 )
 
@@ -423,5 +424,54 @@ func TestICMPErrorsAreRateLimited(t *testing.T) {
 	w.settle()
 	if _, msgs := icmpSent(w.sent()); len(msgs) != 10 {
 		t.Errorf("got %d port unreachables 100ms later, want 10", len(msgs))
+	}
+}
+
+// 127/8 must not appear outside a host (RFC 1122 section 3.2.1.3): from
+// the wire, such packets are martians, and services bound to loopback are
+// out of reach.
+func TestLoopbackAddressesFromTheWireAreDropped(t *testing.T) {
+	w := newWireTest(t)
+	w.learnPeer()
+	got := newMailbox[udpResult](w.env)
+	w.call(w.s, func(c *core.Core) error {
+		p := c.NewUDP(func(c *core.Core, d *core.UDPDatagram) { got.put(udpResult{data: append([]byte(nil), d.Payload...)}) }, nil, nil)
+		_, err := c.UDPBind(p, netip.MustParseAddrPort("127.0.0.1:5353"))
+		return err
+	})
+	lo := netip.MustParseAddrPort("127.0.0.1:5353")
+	fromLo := wire.IPv4Header{ID: 3, TTL: 64, Protocol: wire.ProtoICMP, Src: addr("127.0.0.1"), Dst: ipUs}
+	w.inject(
+		peerFrame(ipPacket(fromPeer(lo.Addr(), wire.ProtoUDP, 1), udpSegment(peerPort, lo, []byte("secret?")))),
+		peerFrame(echoFromPeer(addr("127.0.0.1"), 1, nil)),
+		peerFrame(ipPacket(fromLo, echoMsg(wire.ICMPEchoRequest, 1, 2, nil))),
+	)
+	w.expectSent("packets to and from 127.0.0.1 off the wire")
+	if n := w.netifCounter("drops:ip-malformed"); n != 3 {
+		t.Errorf("got drops:ip-malformed %d, want 3 (martians)", n)
+	}
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	if len(got.q) != 0 {
+		t.Errorf("got %q delivered to 127.0.0.1:5353 from the wire, want nothing", got.q[0].data)
+	}
+}
+
+// A router does not forward directed broadcasts (RFC 2644): they would
+// make it an amplifier.
+func TestDirectedBroadcastIsNotForwarded(t *testing.T) {
+	w := newWireTest(t)
+	eth1 := mem.NewChannel("s:eth1", 16)
+	w.addNetif(w.s, "eth1", mac(10), "10.1.0.1/24", 0, eth1.Endpoint())
+	w.call(w.s, func(c *core.Core) error { c.SetForwarding(true); return nil })
+	w.settle()
+	eth1.Drain()
+	w.inject(peerFrame(ipPacket(fromPeer(addr("10.1.0.255"), wire.ProtoUDP, 1),
+		udpSegment(peerPort, netip.MustParseAddrPort("10.1.0.255:9"), []byte("smurf")))))
+	if f, ok := eth1.TryRead(); ok {
+		t.Errorf("got %s forwarded to eth1, want the directed broadcast dropped", wire.Summarize(f))
+	}
+	if n := w.netifCounter("drops:not-forwarding"); n != 1 {
+		t.Errorf("got drops:not-forwarding %d, want 1", n)
 	}
 }
