@@ -2,6 +2,7 @@ package run_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -73,16 +74,20 @@ func TestBuiltinLabsAreDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, first := runLab(t, lab)
+			rep, first := runLab(t, lab)
 			if strings.Count(first, "\n") < 10 {
 				t.Fatalf("suspiciously short event log:\n%s", first)
 			}
+			steps := fmt.Sprint(rep.Steps, rep.Time)
 			for _, procs := range []int{1, 2, 2} {
 				prev := runtime.GOMAXPROCS(procs)
-				_, again := runLab(t, lab)
+				rep, again := runLab(t, lab)
 				runtime.GOMAXPROCS(prev)
 				if again != first {
 					t.Fatalf("GOMAXPROCS %d: event log differs:\n%s", procs, firstDiff(first, again))
+				}
+				if got := fmt.Sprint(rep.Steps, rep.Time); got != steps {
+					t.Fatalf("GOMAXPROCS %d: report differs:\n%s\nvs\n%s", procs, got, steps)
 				}
 			}
 		})

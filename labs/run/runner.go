@@ -58,7 +58,11 @@ func (w *World) Run(ctx context.Context) *Report {
 		if err := w.startApps(ctx); err != nil {
 			return fmt.Errorf("starting apps: %w", err)
 		}
-		return r.steps(ctx)
+		err := r.steps(ctx)
+		if w.Virtual != nil && !w.opts.KeepRunning {
+			w.Virtual.Pause()
+		}
+		return err
 	})
 	select {
 	case <-done:

@@ -48,6 +48,10 @@ type Options struct {
 	OnStep func(r StepResult)
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// KeepRunning lets a virtual clock run on after the steps end (the
+	// TUI); otherwise Run pauses it there, so that a run's log ends where
+	// its steps end.
+	KeepRunning bool
 }
 
 // Node is one node of the world.
