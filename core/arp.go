@@ -168,6 +168,12 @@ func (a *arpCache) input(n *Netif, pkt []byte) {
 	if smac == n.mac {
 		return // our own frame looped back by a switch
 	}
+	if smac.IsMulticast() {
+		// No host is at a broadcast or multicast address (RFC 1812
+		// section 3.3.2): believing one turns unicast into floods.
+		n.dropped(dropARPMalformed)
+		return
+	}
 	if n.addr.IsValid() && sip == n.addr.Addr() || n.probing(sip) || sip.IsUnspecified() && n.probing(tip) {
 		c.count(cntARPConflicts)
 		c.stateEvent(n, "address conflict: %v is used by %v", sip, smac)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -494,5 +495,22 @@ func TestNonIPv4FramesAreCountedDrops(t *testing.T) {
 	}
 	if got := w.arpEntries(); len(got) != 0 {
 		t.Errorf("got ARP cache %+v, want empty", got)
+	}
+}
+
+// No host is at a broadcast or multicast MAC (RFC 1812 section 3.3.2): an
+// ARP message claiming one would turn unicast into floods.
+func TestARPWithMulticastSenderIsIgnored(t *testing.T) {
+	w := newWireTest(t)
+	w.learnPeer()
+	for _, m := range []wire.MAC{wire.BroadcastMAC, {0x01, 0x00, 0x5e, 0, 0, 1}} {
+		w.inject(arpFrame(wire.BroadcastMAC, wire.ARPRequest, m, ipPeer, wire.MAC{}, ipUs))
+		w.expectSent(fmt.Sprintf("request from %v", m))
+		if e, _ := w.arpEntry(ipPeer); e.MAC != macPeer {
+			t.Errorf("got 10.0.0.2 at %v after an ARP from %v, want still %v", e.MAC, m, macPeer)
+		}
+	}
+	if n := w.netifCounter("drops:arp-malformed"); n != 2 {
+		t.Errorf("got drops:arp-malformed %d, want 2", n)
 	}
 }

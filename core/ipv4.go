@@ -50,9 +50,11 @@ func (c *Core) ipInput(n *Netif, pkt []byte, linkBroadcast bool) {
 		n.dropped(dropIPMalformed) // a martian source (RFC 1812 section 5.3.7)
 		return
 	}
-	if !n.loopback && (src.IsLoopback() || dst.IsLoopback()) {
+	if !n.loopback && (src.IsLoopback() || dst.IsLoopback() || c.localNetif(src) != nil) {
 		// 127/8 never appears outside a host (RFC 1122 section 3.2.1.3):
-		// otherwise the wire reaches what is bound to loopback.
+		// otherwise the wire reaches what is bound to loopback. Nor does
+		// one of our own addresses as a source (RFC 1812 section 5.3.7):
+		// a UDP echo service would answer itself over loopback for ever.
 		n.dropped(dropIPMalformed)
 		return
 	}

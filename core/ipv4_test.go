@@ -475,3 +475,22 @@ func TestDirectedBroadcastIsNotForwarded(t *testing.T) {
 		t.Errorf("got drops:not-forwarding %d, want 1", n)
 	}
 }
+
+// A packet from the wire claiming one of our addresses as its source is a
+// martian (RFC 1812 section 5.3.7): taken in, a UDP echo service answering
+// it would talk to itself over loopback for ever.
+func TestOwnSourceAddressFromTheWireIsDropped(t *testing.T) {
+	w := newWireTest(t)
+	udpEcho(w.env, w.s, 7)
+	self := netip.AddrPortFrom(ipUs, 7)
+	spoofed := wire.IPv4Header{ID: 1, TTL: 64, Protocol: wire.ProtoUDP, Src: ipUs, Dst: ipUs}
+	w.inject(peerFrame(ipPacket(spoofed, udpSegment(self, self, []byte("loop")))))
+	w.settle()
+	w.settle()
+	if n := w.counter(w.s, "udp-in"); n != 0 {
+		t.Errorf("got udp-in %d after a datagram from our own address off the wire, want 0", n)
+	}
+	if n := w.netifCounter("drops:ip-malformed"); n != 1 {
+		t.Errorf("got drops:ip-malformed %d, want 1 (a martian)", n)
+	}
+}
