@@ -77,6 +77,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 }
 
 func newRoot(g *globals) *cobra.Command {
+	var tf tuiFlags
 	root := &cobra.Command{
 		Use:   "netlab",
 		Short: "A terminal network lab of user-space IPv4 stacks",
@@ -99,14 +100,14 @@ usage, 3 missing privileges or host support, 130 interrupted.`,
 			g.closeLog = func() { f.Close() }
 			return nil
 		},
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The TUI opens here on the quickstart lab once it exists;
-			// until then, say what to run.
-			return cmd.Help()
+			return runTUI(cmd, g, "quickstart", tf)
 		},
 	}
+	addTUIFlags(root, &tf.speed, &tf.paused, &tf.noMouse)
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "write machine-readable JSON (versioned) instead of text")
 	root.PersistentFlags().StringVar(&g.logFile, "log", "", "write debug logs to `FILE` (never to the terminal)")
-	root.AddCommand(newRunCmd(g), newLabsCmd(g), newValidateCmd(g), newVersionCmd(g))
+	root.AddCommand(newTUICmd(g), newRunCmd(g), newLabsCmd(g), newValidateCmd(g), newVersionCmd(g))
 	return root
 }

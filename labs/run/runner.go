@@ -183,6 +183,7 @@ func (r *runner) steps(ctx context.Context) error {
 }
 
 func (r *runner) report(res StepResult) {
+	r.w.recordStep(res)
 	r.w.log.Info("step", "index", res.Index, "name", res.Name, "status", res.Status, "detail", res.Detail, "at", res.At)
 	if r.w.opts.OnStep != nil {
 		r.w.opts.OnStep(res)

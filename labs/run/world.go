@@ -89,6 +89,7 @@ type World struct {
 	mu     sync.Mutex
 	closed bool
 	apps   []*app
+	prog   progress // a run that Start began
 }
 
 // Build makes the world's stacks, switches and links, unconfigured: Run
@@ -218,7 +219,11 @@ func (w *World) Close() {
 	}
 	w.closed = true
 	apps := w.apps
+	cancel := w.prog.cancel
 	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 	if w.Virtual != nil {
 		w.Virtual.Stop()
 	}
@@ -231,6 +236,15 @@ func (w *World) Close() {
 		}
 	}
 	for _, a := range apps {
+		<-a.done
+	}
+	w.stopRun()
+	// Apps that a run started while Close was stopping the first ones.
+	w.mu.Lock()
+	late := w.apps[len(apps):]
+	w.mu.Unlock()
+	for _, a := range late {
+		a.stop()
 		<-a.done
 	}
 	for _, l := range w.Links {

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/run"
+	"github.com/netlab/netlab/ui"
+)
+
+func newTUICmd(g *globals) *cobra.Command {
+	var (
+		speed   float64
+		paused  bool
+		noMouse bool
+	)
+	cmd := &cobra.Command{
+		Use:   "tui LAB",
+		Short: "Open a lab in the terminal UI",
+		Long: `Open a lab in the terminal UI: its stacks run live, its steps run in the
+Lab panel, and every panel can be changed while it runs. LAB is a built-in
+lab's name (see 'netlab labs') or a path to a lab file. Press ? for keys.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeLabs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTUI(cmd, g, args[0], tuiFlags{speed: speed, paused: paused, noMouse: noMouse})
+		},
+	}
+	addTUIFlags(cmd, &speed, &paused, &noMouse)
+	return cmd
+}
+
+func addTUIFlags(cmd *cobra.Command, speed *float64, paused, noMouse *bool) {
+	cmd.Flags().Float64Var(speed, "speed", 1, "pace of the virtual clock (1 = real time; 0 = as fast as possible)")
+	cmd.Flags().BoolVar(paused, "paused", false, "start with the virtual clock paused")
+	cmd.Flags().BoolVar(noMouse, "no-mouse", false, "leave the mouse to the terminal (select text)")
+}
+
+type tuiFlags struct {
+	speed   float64
+	paused  bool
+	noMouse bool
+}
+
+// runTUI opens lab in the TUI. Bubble Tea owns the terminal and SIGINT
+// and SIGTERM while it runs; the world is closed after it returns, also
+// after a panic.
+func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) {
+	lab, err := labs.Resolve(arg)
+	if err != nil {
+		return fail(exitBadInput, err)
+	}
+	opts := run.Options{Speed: f.speed, Paused: f.paused, PacketEvents: true, Logger: g.logger}
+	build := func() (*run.World, error) {
+		w, err := run.Build(lab, opts)
+		if err != nil {
+			return nil, err
+		}
+		w.Start(context.Background())
+		return w, nil
+	}
+	w, err := build()
+	if err != nil {
+		return fail(exitBadInput, err)
+	}
+	app := ui.New(w, ui.Options{Rebuild: build, NoColor: os.Getenv("NO_COLOR") != "", NoMouse: f.noMouse})
+	defer func() {
+		app.World().Close()
+		if r := recover(); r != nil {
+			err = fail(exitFailed, fmt.Errorf("the TUI panicked: %v", r))
+		}
+	}()
+	// Nothing may write to the terminal while the TUI owns it.
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(os.Stderr)
+
+	p := tea.NewProgram(app, tea.WithContext(context.Background()))
+	if _, err := p.Run(); err != nil {
+		if errors.Is(err, tea.ErrInterrupted) {
+			return fail(exitInterrupted, errors.New("interrupted"))
+		}
+		if errors.Is(err, tea.ErrProgramKilled) && cmd.Context().Err() != nil {
+			return fail(exitInterrupted, errors.New("interrupted"))
+		}
+		return fail(exitFailed, err)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key binding of the TUI, in one place. Global keys work
+// from any panel; a panel's keys go to the focused panel first.
+type KeyMap struct {
+	// Global.
+	Quit, Help, NextPanel, PrevPanel, PrevNode, NextNode, Node key.Binding
+	Pause, Step, Faster, Slower, Rerun, Ping                   key.Binding
+
+	// Every list.
+	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Clear key.Binding
+
+	// Interfaces, routes, sockets: add and remove the selected row.
+	Add, Remove key.Binding
+	// Interfaces.
+	Address, MTU, AdminToggle, LinkToggle, Forwarding key.Binding
+	// Sockets.
+	Bind, Connect, Send key.Binding
+	// Links.
+	Impair key.Binding
+	// Events.
+	PauseLog, Detail key.Binding
+
+	// Forms.
+	Submit, Cancel, NextField, PrevField key.Binding
+}
+
+// DefaultKeyMap returns the TUI's keys.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, help string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
+	}
+	return KeyMap{
+		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Help:      b([]string{"?"}, "?", "all keys"),
+		NextPanel: b([]string{"tab"}, "tab", "next panel"),
+		PrevPanel: b([]string{"shift+tab"}, "shift+tab", "previous panel"),
+		PrevNode:  b([]string{"left"}, "←", "previous node"),
+		NextNode:  b([]string{"right"}, "→", "next node"),
+		Node:      b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "node"),
+		Pause:     b([]string{"space", "P"}, "space/P", "pause/resume clock"),
+		Step:      b([]string{"."}, ".", "step clock"),
+		Faster:    b([]string{"+", "="}, "+", "faster"),
+		Slower:    b([]string{"-"}, "-", "slower"),
+		Rerun:     b([]string{"R"}, "R", "rerun lab"),
+		Ping:      b([]string{"p"}, "p", "ping"),
+
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g", "top"),
+		Bottom:   b([]string{"end", "G"}, "G", "bottom"),
+		Filter:   b([]string{"/"}, "/", "filter"),
+		Clear:    b([]string{"esc"}, "esc", "clear filter"),
+
+		Add:         b([]string{"a"}, "a", "add"),
+		Remove:      b([]string{"x"}, "x", "remove"),
+		Address:     b([]string{"e"}, "e", "set address"),
+		MTU:         b([]string{"m"}, "m", "set MTU"),
+		AdminToggle: b([]string{"u"}, "u", "admin up/down"),
+		LinkToggle:  b([]string{"l"}, "l", "link up/down"),
+		Forwarding:  b([]string{"f"}, "f", "forwarding on/off"),
+
+		Bind:    b([]string{"b"}, "b", "bind"),
+		Connect: b([]string{"c"}, "c", "connect"),
+		Send:    b([]string{"s"}, "s", "send"),
+
+		Impair: b([]string{"i", "enter"}, "i/enter", "impair"),
+
+		PauseLog: b([]string{"space"}, "space", "pause log"),
+		Detail:   b([]string{"enter"}, "enter", "packet detail"),
+
+		Submit:    b([]string{"enter"}, "enter", "submit"),
+		Cancel:    b([]string{"esc"}, "esc", "cancel"),
+		NextField: b([]string{"tab", "down"}, "tab", "next field"),
+		PrevField: b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
+	}
+}
+
+// listKeys are the keys every list panel takes.
+func (k KeyMap) listKeys() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Clear}
+}
+
+// globalKeys are the keys that work from any panel.
+func (k KeyMap) globalKeys() []key.Binding {
+	return []key.Binding{k.NextPanel, k.PrevPanel, k.PrevNode, k.NextNode, k.Node, k.Ping,
+		k.Pause, k.Step, k.Faster, k.Slower, k.Rerun, k.Help, k.Quit}
+}

@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/netlab/netlab/core/link/mem"
+)
+
+// linksPanel lists the lab's links: their ends, impairments, and the
+// counters of both directions. A person changes a link's impairments
+// here.
+type linksPanel struct {
+	tablePanel
+	data  *Data
+	links []LinkData
+}
+
+func newLinksPanel(e *env) *linksPanel {
+	p := &linksPanel{}
+	p.env = e
+	p.list = newList(e, 3, nil, "no links")
+	return p
+}
+
+func (p *linksPanel) Title() string { return p.titled("Links") }
+
+func (p *linksPanel) SetData(d *Data) {
+	p.data = d
+	p.links = d.Links
+	p.list.setRows(p)
+}
+
+func (p *linksPanel) Len() int { return len(p.links) }
+
+func (p *linksPanel) Text(i int) string {
+	l := p.links[i]
+	return l.ID + " " + l.A + " " + l.B + " " + l.Stats.Impair.String()
+}
+
+func (p *linksPanel) dir(name string, d mem.DirStats) string {
+	s := fmt.Sprintf("  %s tx %s fr  rx %s fr", name, fmtCount(d.TxFrames), fmtCount(d.RxFrames))
+	if n := d.Dropped(); n > 0 {
+		var parts []string
+		for _, r := range d.Drops() {
+			parts = append(parts, fmt.Sprintf("%s %d", r.Reason, r.Count))
+		}
+		s += p.env.styles.Warn.Render(fmt.Sprintf("  drop %d (%s)", n, strings.Join(parts, ", ")))
+	} else {
+		s += "  drop 0"
+	}
+	for _, x := range []struct {
+		n string
+		v uint64
+	}{{"dup", d.Duplicated}, {"corrupt", d.Corrupted}, {"reorder", d.Reordered}, {"queued", d.Queued}} {
+		if x.v > 0 {
+			s += fmt.Sprintf("  %s %d", x.n, x.v)
+		}
+	}
+	return s
+}
+
+func (p *linksPanel) Row(i, w int) []string {
+	l := p.links[i]
+	imp := l.Stats.Impair.String()
+	if !l.Stats.Impair.IsZero() {
+		imp = p.env.styles.Warn.Render(imp)
+	} else {
+		imp = "perfect wire"
+	}
+	return []string{
+		fit(fmt.Sprintf("%s  %s ↔ %s  %s", l.ID, l.A, l.B, imp), w),
+		fit(p.dir(l.A+" → "+l.B, l.Stats.AtoB), w),
+		fit(p.dir(l.B+" → "+l.A, l.Stats.BtoA), w),
+	}
+}
+
+func (p *linksPanel) Keys() []key.Binding {
+	return append([]key.Binding{p.env.keys.Impair}, p.env.keys.listKeys()...)
+}
+
+func (p *linksPanel) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.updateList(msg); ok {
+		return cmd
+	}
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok || !key.Matches(km, p.env.keys.Impair) {
+		return nil
+	}
+	i := p.list.selected()
+	if i < 0 {
+		return nil
+	}
+	l := p.links[i]
+	p.env.open(impairForm(p.env, l))
+	return nil
+}
+
+// impairForm edits a link's impairments, starting from the current ones.
+func impairForm(e *env, l LinkData) *Form {
+	cur := l.Stats.Impair
+	pct := func(f float64) string {
+		if f == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%g%%", f*100)
+	}
+	dur := func(d time.Duration) string {
+		if d == 0 {
+			return ""
+		}
+		return d.String()
+	}
+	rate := ""
+	if cur.Rate != 0 {
+		rate = mem.FormatRate(cur.Rate)
+	}
+	return newForm("Impair link "+l.ID+" ("+l.A+" ↔ "+l.B+")", func(v []string) tea.Cmd {
+		imp := cur
+		imp.Loss, _ = parsePercent(v[0])
+		imp.Delay, _ = parseDuration(v[1])
+		imp.Jitter, _ = parseDuration(v[2])
+		imp.Duplicate, _ = parsePercent(v[3])
+		imp.Reorder, _ = parsePercent(v[4])
+		imp.Corrupt, _ = parsePercent(v[5])
+		imp.Rate, _ = parseRate(v[6])
+		return e.act.Impair(l.ID, imp)
+	},
+		newField("loss", pct(cur.Loss), "5% (empty: none)", checkPercent),
+		newField("delay", dur(cur.Delay), "2ms", checkDuration),
+		newField("jitter", dur(cur.Jitter), "1ms", checkDuration),
+		newField("duplicate", pct(cur.Duplicate), "1%", checkPercent),
+		newField("reorder", pct(cur.Reorder), "1%", checkPercent),
+		newField("corrupt", pct(cur.Corrupt), "0.1%", checkPercent),
+		newField("rate", rate, "10Mbit (empty: unlimited)", checkRate),
+	)
+}
