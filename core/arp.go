@@ -354,13 +354,18 @@ func (a *arpCache) sortedKeys() []arpKey {
 	return keys
 }
 
-// flushNetif drops every entry of n (netif down or removed).
-func (a *arpCache) flushNetif(n *Netif) {
+// flushNetif drops the entries of n: all of them when it is removed, the
+// learnt ones when it goes down (static entries are configuration and
+// stay, as on Linux).
+func (a *arpCache) flushNetif(n *Netif, keepStatic bool) {
 	for _, k := range a.sortedKeys() {
 		if k.netif != n.index {
 			continue
 		}
 		e := a.entries[k]
+		if keepStatic && e.state == snapshot.ARPStatic {
+			continue
+		}
 		a.queued -= len(e.queue)
 		for range e.queue {
 			n.dropped(dropNetifDown)

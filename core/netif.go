@@ -196,7 +196,7 @@ func (c *Core) RemoveNetif(n *Netif) error {
 	old := n.addr
 	n.detach()
 	n.removed = true
-	c.arp.flushNetif(n)
+	c.arp.flushNetif(n, false)
 	c.reass.flushNetif(n)
 	c.routes.removeNetif(n)
 	if old.IsValid() {
@@ -269,7 +269,7 @@ func (c *Core) SetUp(n *Netif, up bool) {
 		c.arp.gratuitous(n)
 		c.hooks.netifEvent(c, n, NetifUp)
 	} else {
-		c.arp.flushNetif(n)
+		c.arp.flushNetif(n, true)
 		c.hooks.netifEvent(c, n, NetifDown)
 	}
 }
@@ -287,7 +287,7 @@ func (c *Core) SetLinkUp(n *Netif, up bool) {
 		c.arp.gratuitous(n)
 		c.hooks.netifEvent(c, n, NetifLinkUp)
 	} else {
-		c.arp.flushNetif(n)
+		c.arp.flushNetif(n, true)
 		c.hooks.netifEvent(c, n, NetifLinkDown)
 	}
 }

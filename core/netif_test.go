@@ -402,3 +402,37 @@ func TestSnapshotShowsTheStack(t *testing.T) {
 		t.Errorf("got ARP %+v and timers %v after 301s, want neither", sn.ARP, names)
 	}
 }
+
+func TestStaticARPSurvivesLinkDownButNotRemoval(t *testing.T) {
+	p := newPair(t, newVirtual(t), mem.Impairments{})
+	static := func() int {
+		n := 0
+		p.call(p.a, func(c *core.Core) error {
+			for _, e := range c.ARPEntries() {
+				if e.State == snapshot.ARPStatic {
+					n++
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	p.call(p.a, func(c *core.Core) error {
+		return c.AddStaticARP(c.NetifByName("eth0"), addr("10.0.0.9"), mac(9))
+	})
+	p.call(p.a, func(c *core.Core) error {
+		n := c.NetifByName("eth0")
+		c.SetLinkUp(n, false)
+		c.SetUp(n, false)
+		c.SetUp(n, true)
+		c.SetLinkUp(n, true)
+		return nil
+	})
+	if got := static(); got != 1 {
+		t.Fatalf("after link and admin down and up: got %d static entries, want 1", got)
+	}
+	p.call(p.a, func(c *core.Core) error { return c.RemoveNetif(c.NetifByName("eth0")) })
+	if got := static(); got != 0 {
+		t.Fatalf("after removal: got %d static entries, want 0", got)
+	}
+}
