@@ -324,6 +324,25 @@ func TestReassemblyIsBounded(t *testing.T) {
 	}
 }
 
+// TestReassemblyCountsMemoryHeld sends datagrams whose only fragment is a
+// small one at a high offset: each holds a buffer of almost 64 KiB, and
+// the limit (256 KiB) counts those buffers, not the 8 bytes received.
+func TestReassemblyCountsMemoryHeld(t *testing.T) {
+	w := newWireTest(t)
+	w.learnPeer()
+	seg := udpSegment(peerPort, netip.AddrPortFrom(ipUs, 7), payload(64008, 0))
+	for id := range 8 {
+		h := fromPeer(ipUs, wire.ProtoUDP, uint16(4000+id))
+		h.FragOffset, h.Flags = 64000, wire.IPv4FlagMF // not the last either
+		w.inject(peerFrame(ipPacket(h, seg[64000:64008])))
+	}
+	// Four buffers of 64008 bytes fit in 256 KiB; each later datagram
+	// fails on its first fragment.
+	if n := w.counter(w.s, "ip-reassembly-failed"); n != 4 {
+		t.Errorf("got ip-reassembly-failed %d, want 4", n)
+	}
+}
+
 func TestNoICMPErrorsAboutICMPErrorsOrBroadcasts(t *testing.T) {
 	w := newWireTest(t)
 	w.learnPeer()

@@ -12,7 +12,7 @@ import (
 // Reassembly limits, after lwIP's ip4_frag.c and RFC 791 section 3.2.
 const (
 	reassTimeout   = 15 * time.Second // IP_REASS_MAXAGE
-	reassMaxBytes  = 256 << 10        // fragment data held in all
+	reassMaxBytes  = 256 << 10        // buffer memory held in all
 	reassMaxDgrams = 16               // datagrams reassembled at once
 )
 
@@ -96,17 +96,22 @@ func (r *reassembly) input(n *Netif, ip wire.IPv4) []byte {
 			return nil
 		}
 	}
-	if r.bytes+len(payload) > reassMaxBytes {
-		r.fail(d, "memory limit")
-		return nil
-	}
-	if to > len(d.data) {
-		grown := make([]byte, to, max(to, 2*len(d.data)))
+	if to > len(d.data) && to <= cap(d.data) {
+		d.data = d.data[:to]
+	} else if to > len(d.data) {
+		// The limit counts the memory held, not the bytes received: one
+		// small fragment at a high offset holds a large buffer.
+		size := max(to, min(2*cap(d.data), 65535))
+		if r.bytes-cap(d.data)+size > reassMaxBytes {
+			r.fail(d, "memory limit")
+			return nil
+		}
+		grown := make([]byte, to, size)
 		copy(grown, d.data)
+		r.bytes += size - cap(d.data)
 		d.data = grown
 	}
 	copy(d.data[from:to], payload)
-	r.bytes += len(payload)
 	d.have = append(d.have, span{from, to})
 	sort.Slice(d.have, func(i, j int) bool { return d.have[i].from < d.have[j].from })
 	d.have = mergeSpans(d.have)
@@ -146,9 +151,7 @@ func mergeSpans(s []span) []span {
 
 func (r *reassembly) remove(d *reassDgram) {
 	delete(r.dgs, d.key)
-	for _, s := range d.have {
-		r.bytes -= s.to - s.from
-	}
+	r.bytes -= cap(d.data)
 	if len(r.dgs) == 0 {
 		r.c.StopTimer(r.timer)
 	}
