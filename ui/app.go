@@ -185,6 +185,9 @@ func (a *App) setFocus(i int) {
 	a.panels[a.focus].Blur()
 	a.focus = (i + nPanels) % nPanels
 	a.panels[a.focus].Focus()
+	if !a.wide() {
+		a.layout()
+	}
 }
 
 // focusNext moves focus dir panels on, skipping hidden ones.
@@ -608,6 +611,15 @@ func (a *App) panelBar() string {
 			parts = append(parts, a.styles.ActiveTab.Render("["+t+"]"))
 		} else {
 			parts = append(parts, a.styles.Tab.Render(" "+t+" "))
+		}
+	}
+	// Drop names from the left until the focused one fits.
+	for first := 0; first < a.focus; first++ {
+		if ansiWidth(strings.Join(parts[first:a.focus+1], "")) < a.w-2 {
+			if first > 0 {
+				return " …" + strings.Join(parts[first:], "")
+			}
+			break
 		}
 	}
 	return " " + strings.Join(parts, "")

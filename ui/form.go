@@ -139,7 +139,7 @@ func (f *Form) View(st *Styles, w int) string {
 		if i == f.focus {
 			mark = "▸ "
 		}
-		fl.Input.SetWidth(max(inner-lw-4, 8))
+		fl.Input.SetWidth(max(inner-lw-7, 8))
 		lines = append(lines, mark+fit(fl.Label, lw)+"  "+fl.Input.View())
 		if fl.Err != "" {
 			lines = append(lines, st.Err.Render("    ✘ "+fl.Err))
