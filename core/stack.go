@@ -53,6 +53,9 @@ type Stack struct {
 	spare   []request
 	stopped bool
 
+	calls   sync.Pool // of *call: the state of Calls, reused
+	callWhy string    // what a caller waiting in Call waits for
+
 	done     chan struct{}
 	snap     atomic.Pointer[snapshot.Stack]
 	publish  atomic.Bool // someone asked for a fresh snapshot
@@ -86,6 +89,8 @@ func New(cfg Config) *Stack {
 		clock: cfg.Clock,
 		done:  make(chan struct{}),
 	}
+	s.callWhy = "call to tcpip " + cfg.Name
+	s.calls.New = func() any { return newCall(s.clock) }
 	s.task = cfg.Clock.NewTask("tcpip "+cfg.Name, true)
 	s.wake = cfg.Clock.NewTimer("tcpip "+cfg.Name, s.task.Wake)
 	s.core = newCore(s, cfg)
@@ -157,37 +162,80 @@ func (s *Stack) post(r request) error {
 // request once queued is not withdrawn. Call fails with
 // ErrStopped if the stack stops before fn runs. Any goroutine but the
 // tcpip goroutine (which would wait on itself).
+//
+// A Call from a goroutine that is not an actor allocates nothing once the
+// stack has served a few: its state comes from a pool (an actor's still
+// makes a waiter that sleeps through its task).
 func (s *Stack) Call(ctx context.Context, fn func(c *Core) error) error {
 	if err := ctx.Err(); err != nil {
 		return err // an ended context queues nothing
 	}
-	w := clock.NewWaiter(ctx, s.clock)
-	defer w.Close()
-	var (
-		res  error
-		done atomic.Bool
-	)
-	err := s.post(request{
-		fn: func(c *Core) {
-			res = fn(c)
-			done.Store(true)
-			w.Wake()
-		},
-		abort: func() {
-			res = ErrStopped
-			done.Store(true)
-			w.Wake()
-		},
-	})
-	if err != nil {
+	k := s.calls.Get().(*call)
+	k.fn = fn
+	k.w = k.own
+	if !k.own.Reuse(ctx) {
+		k.w = clock.NewWaiter(ctx, s.clock) // an actor's, for this call only
+	}
+	if err := s.post(request{fn: k.run, abort: k.abort}); err != nil {
+		k.release()
+		s.calls.Put(k)
 		return err
 	}
-	for !done.Load() {
-		if err := w.Wait(0, "call to tcpip "+s.name); err != nil {
+	for !k.done.Load() {
+		if err := k.w.Wait(0, s.callWhy); err != nil {
+			// fn may still run and finish k: k is left to it, not
+			// reused.
+			k.w.Close()
 			return err
 		}
 	}
+	res := k.res
+	k.release()
+	s.calls.Put(k)
 	return res
+}
+
+// call is the state of one Call, reused through Stack.calls: the request
+// functions are method values taken once, not closures made per call.
+type call struct {
+	fn   func(c *Core) error
+	res  error       // fn's result; written before done
+	done atomic.Bool // res is ready: the tcpip goroutine is through with the call
+	w    *clock.Waiter
+	// own is the call's waiter for callers that are not actors, reused
+	// from call to call (clock.Waiter.Reuse).
+	own   *clock.Waiter
+	run   func(c *Core) // k.runOnLoop
+	abort func()        // k.stopped
+}
+
+func newCall(clk clock.Clock) *call {
+	k := &call{own: clock.NewWaiter(context.Background(), clk)}
+	k.run, k.abort = k.runOnLoop, k.stopped
+	return k
+}
+
+// runOnLoop runs the call's function; on the tcpip goroutine.
+func (k *call) runOnLoop(c *Core) { k.finish(k.fn(c)) }
+
+// stopped fails the call: the stack stopped before it ran.
+func (k *call) stopped() { k.finish(ErrStopped) }
+
+func (k *call) finish(err error) {
+	w := k.w
+	k.res = err
+	k.done.Store(true)
+	// The caller may have seen done already (after a spurious wake),
+	// and k may be back in the pool: from here on only w. A waiter
+	// reached this late sees a spurious wake, which waits allow.
+	w.Wake()
+}
+
+// release readies k for the pool once its caller has seen it done.
+func (k *call) release() {
+	k.w.Close()
+	k.fn, k.res, k.w = nil, nil, nil
+	k.done.Store(false)
 }
 
 // Snapshot returns the latest published snapshot and asks the tcpip

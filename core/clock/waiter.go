@@ -87,7 +87,35 @@ func (w *Waiter) Wait(deadline time.Duration, why string) error {
 	return nil
 }
 
-// Close releases the waiter's resources.
+// Reuse readies w, closed after its last wait, for waits under ctx (a
+// later call of the goroutine that made it, or of another goroutine it
+// was handed to), so that callers can keep waiters rather than make one
+// per call. It reports false, and changes nothing, unless ctx marks the
+// same task as the context w was made for, or like it none: a Wake still
+// on its way from an earlier wait must not reach another task. Such a
+// late Wake, or the late expiry of an earlier deadline, can still make a
+// Wait return early, as any spurious wake can: callers check their
+// condition in a loop.
+func (w *Waiter) Reuse(ctx context.Context) bool {
+	if TaskFrom(ctx) != w.task {
+		return false
+	}
+	w.ctx = ctx
+	w.stop = nil // Close has run it
+	if w.task != nil && ctx.Done() != nil {
+		w.stop = context.AfterFunc(ctx, w.task.Wake)
+	}
+	if w.ch != nil {
+		select { // a wake left over from an earlier wait
+		case <-w.ch:
+		default:
+		}
+	}
+	return true
+}
+
+// Close releases the waiter's resources. A closed waiter may be made
+// ready again with Reuse.
 func (w *Waiter) Close() {
 	if w.timer != nil {
 		w.timer.Stop()
