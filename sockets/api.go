@@ -204,7 +204,10 @@ func (a *API) Connect(ctx context.Context, fd FD, addr netip.AddrPort) error {
 // EchoRequest): the identifier is replaced by the socket's and the
 // checksum recomputed, as with Linux ping sockets; to's port is ignored.
 // A pending error (SO_ERROR) is returned, and cleared, instead of
-// sending.
+// sending. When ctx ends while SendTo waits for the stack, SendTo
+// returns ctx's error if the datagram was not sent yet (it then never
+// is), and the send's own result if it was; b is never read after SendTo
+// returns.
 func (a *API) SendTo(ctx context.Context, fd FD, b []byte, to netip.AddrPort) (int, error) {
 	return a.sendTo(ctx, "sendto", fd, b, to)
 }
@@ -231,27 +234,82 @@ func (a *API) sendTo(ctx context.Context, op string, fd FD, b []byte, to netip.A
 	if err != nil {
 		return 0, fail(op, fd, err, true)
 	}
-	// One closure, not withPCB's two: this is the hot path.
-	err = a.stack.Call(ctx, func(c *core.Core) error {
-		s.mu.Lock()
-		closed, bound := s.closed, s.local.IsValid()
-		s.mu.Unlock()
-		if closed || s.pcb == nil {
-			return core.ErrClosed
+	// The hot path: no closure per send, but a pooled request whose
+	// function is a method value taken once.
+	r := sendPool.Get().(*sendReq)
+	r.s, r.b, r.to = s, b, to
+	err = a.stack.Call(ctx, r.fn)
+	if err != nil && isContextErr(err) {
+		// The request may still run (Call does not withdraw it): make
+		// sure it will not send b, which is the caller's again once we
+		// return, or take its result if it has sent already.
+		r.mu.Lock()
+		if !r.ran {
+			r.abandoned = true
+			r.mu.Unlock()
+			return 0, fail(op, fd, err, true) // r is left to the request
 		}
-		err := s.pcb.send(c, b, to)
-		if !bound { // the core bound it to send
-			l, r := s.pcb.addrs()
-			s.mu.Lock()
-			s.local, s.remote = l, r
-			s.mu.Unlock()
-		}
-		return err
-	})
+		err = r.err
+		r.mu.Unlock()
+	}
+	*r = sendReq{fn: r.fn}
+	sendPool.Put(r)
 	if err != nil {
 		return 0, fail(op, fd, err, true)
 	}
 	return len(b), nil
+}
+
+// sendReq is one send, the function Call runs on the tcpip goroutine.
+// b is the caller's slice, not a copy: the core copies it into the frame
+// it builds while the caller waits.
+type sendReq struct {
+	s  *socket
+	b  []byte
+	to netip.AddrPort
+	fn func(c *core.Core) error // r.run, taken once
+
+	mu        sync.Mutex // held by run while it sends
+	ran       bool       // run has sent (or failed to): err is its result
+	abandoned bool       // the caller stopped waiting: run must not send
+	err       error
+}
+
+var sendPool = sync.Pool{New: func() any {
+	r := new(sendReq)
+	r.fn = r.run
+	return r
+}}
+
+// run sends on the tcpip goroutine, unless the caller has stopped
+// waiting for it.
+func (r *sendReq) run(c *core.Core) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.abandoned {
+		return context.Canceled // nobody reads it
+	}
+	r.ran = true
+	r.err = r.send(c)
+	return r.err
+}
+
+func (r *sendReq) send(c *core.Core) error {
+	s := r.s
+	s.mu.Lock()
+	closed, bound := s.closed, s.local.IsValid()
+	s.mu.Unlock()
+	if closed || s.pcb == nil {
+		return core.ErrClosed
+	}
+	err := s.pcb.send(c, r.b, r.to)
+	if !bound { // the core bound it to send
+		l, rem := s.pcb.addrs()
+		s.mu.Lock()
+		s.local, s.remote = l, rem
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // RecvFrom receives the next datagram into b and returns its length (cut

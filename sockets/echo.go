@@ -12,27 +12,20 @@ import (
 // identifier, messages sent are echo requests whose identifier the
 // socket fills in, messages received are the echo replies carrying it.
 type echoPCB struct {
-	s      *socket
-	p      *core.EchoPCB
-	remote netip.Addr // the core keeps it too, but does not say
-	ttl    uint8
+	p *core.EchoPCB
+	// routed reports that connect chose p's local address, as for UDP
+	// (udpPCB.connect).
+	routed bool
 }
 
 func openEcho(c *core.Core, s *socket) pcb {
-	e := &echoPCB{s: s, ttl: core.DefaultTTL}
-	e.p = e.newPCB(c)
-	return e
-}
-
-func (e *echoPCB) newPCB(c *core.Core) *core.EchoPCB {
-	s := e.s
 	recv := func(c *core.Core, r *core.EchoReply) {
 		s.enqueue(r.Message, netip.AddrPortFrom(r.From, 0), r.TTL, r.Seq)
 	}
 	errf := func(c *core.Core, x *core.EchoError) {
 		s.setError(x.Err, x.Seq, netip.AddrPortFrom(x.To, 0), x.From)
 	}
-	return c.NewEcho(recv, errf, s)
+	return &echoPCB{p: c.NewEcho(recv, errf, s)}
 }
 
 func (e *echoPCB) bound() bool { return e.p.ID() != 0 }
@@ -49,28 +42,30 @@ func (e *echoPCB) bind(c *core.Core, addr netip.AddrPort) (netip.AddrPort, error
 }
 
 // connect fixes the peer; the port (an identifier) is ignored, as Linux
-// does. The core cannot forget a peer, so disconnecting replaces the
-// control block with a new one bound the same way.
+// does. Like a UDP socket's connect, it binds a socket bound to 0.0.0.0
+// to the source address of the route to the peer, and disconnecting
+// forgets that address; the identifier stays.
 func (e *echoPCB) connect(c *core.Core, addr netip.AddrPort) error {
-	if addr.IsValid() {
-		if err := c.EchoConnect(e.p, addr.Addr()); err != nil {
-			return err
+	if !addr.IsValid() {
+		c.EchoDisconnect(e.p)
+		if e.routed {
+			e.routed = false
+			c.EchoBind(e.p, netip.IPv4Unspecified(), e.p.ID()) // its own id: cannot fail
 		}
-		e.remote = addr.Addr()
 		return nil
 	}
-	if !e.remote.IsValid() {
+	if err := c.EchoConnect(e.p, addr.Addr()); err != nil {
+		return err
+	}
+	if !e.p.Local().IsUnspecified() {
 		return nil
 	}
-	local, id := e.p.Local(), e.p.ID()
-	c.EchoClose(e.p)
-	e.p = e.newPCB(c)
-	e.remote = netip.Addr{}
-	c.EchoSetTTL(e.p, e.ttl)
-	if id != 0 {
-		if _, err := c.EchoBind(e.p, local, id); err != nil {
-			return err
-		}
+	src, err := c.SourceFor(addr.Addr())
+	if err != nil || src.IsUnspecified() {
+		return nil
+	}
+	if _, err := c.EchoBind(e.p, src, e.p.ID()); err == nil {
+		e.routed = true
 	}
 	return nil
 }
@@ -88,8 +83,7 @@ func (e *echoPCB) send(c *core.Core, b []byte, to netip.AddrPort) error {
 
 func (e *echoPCB) setOption(c *core.Core, opt Option, value int) error {
 	if opt == IP_TTL {
-		e.ttl = uint8(value)
-		c.EchoSetTTL(e.p, e.ttl)
+		c.EchoSetTTL(e.p, uint8(value))
 	}
 	return nil
 }
@@ -98,8 +92,8 @@ func (e *echoPCB) addrs() (local, remote netip.AddrPort) {
 	if e.bound() {
 		local = netip.AddrPortFrom(e.p.Local(), e.p.ID())
 	}
-	if e.remote.IsValid() {
-		remote = netip.AddrPortFrom(e.remote, 0)
+	if r := e.p.Remote(); r.IsValid() {
+		remote = netip.AddrPortFrom(r, 0)
 	}
 	return local, remote
 }

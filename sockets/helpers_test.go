@@ -236,3 +236,20 @@ func bg() (context.Context, context.CancelFunc) {
 func clockSleep(ctx context.Context, w *world, d time.Duration) error {
 	return clock.Sleep(ctx, w.clk, d)
 }
+
+// counter returns the value of stack s's counter name.
+func counter(ctx context.Context, t testing.TB, s *core.Stack, name string) uint64 {
+	t.Helper()
+	var (
+		v  uint64
+		ok bool
+	)
+	must(t, s.Call(ctx, func(c *core.Core) error {
+		v, ok = c.Counter(name)
+		return nil
+	}), "counter "+name)
+	if !ok {
+		t.Fatalf("no counter %q", name)
+	}
+	return v
+}

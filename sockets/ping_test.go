@@ -171,3 +171,60 @@ func TestPingFromNonActorUnderVirtualClock(t *testing.T) {
 		t.Errorf("got %v, want 2 replies", res)
 	}
 }
+
+func TestEchoDisconnectKeepsItsControlBlock(t *testing.T) {
+	w := newWorld(t, worldOpts{virtual: true, delay: time.Millisecond})
+	w.staticARP()
+	ctx, cancel := bg()
+	defer cancel()
+	fd, err := w.A.Socket(ctx, sockets.Echo, "first")
+	must(t, err, "socket")
+	must(t, w.A.Bind(ctx, fd, ap("0.0.0.0:4660")), "bind")
+	_, err = w.A.Socket(ctx, sockets.Echo, "second")
+	must(t, err, "socket")
+	w.run("lab", func(ctx context.Context, t testing.TB) {
+		msg := make([]byte, 64)
+		buf := make([]byte, 100)
+		must(t, w.A.Connect(ctx, fd, netip.AddrPortFrom(addrB, 0)), "connect")
+		if local, _ := w.A.GetSockName(ctx, fd); local != ap("10.0.0.1:4660") {
+			t.Errorf("got sockname %v after connect, want 10.0.0.1:4660 (the route's source)", local)
+		}
+		_, err := w.A.Send(ctx, fd, msg[:sockets.EchoRequest(msg, 1, nil)])
+		must(t, err, "send")
+		_, err = w.A.Recv(ctx, fd, buf)
+		must(t, err, "recv")
+
+		must(t, w.A.Connect(ctx, fd, netip.AddrPort{}), "disconnect")
+		if local, _ := w.A.GetSockName(ctx, fd); local != ap("0.0.0.0:4660") {
+			t.Errorf("got sockname %v after disconnect, want 0.0.0.0:4660", local)
+		}
+		_, err = w.A.GetPeerName(ctx, fd)
+		wantErrno(t, err, syscall.ENOTCONN, "getpeername after disconnect")
+		_, err = w.A.Send(ctx, fd, msg[:sockets.EchoRequest(msg, 2, nil)])
+		wantErrno(t, err, syscall.EDESTADDRREQ, "send after disconnect")
+		_, err = w.A.SendTo(ctx, fd, msg[:sockets.EchoRequest(msg, 3, nil)], netip.AddrPortFrom(addrB, 0))
+		must(t, err, "sendto after disconnect")
+		n, err := w.A.Recv(ctx, fd, buf)
+		must(t, err, "recv after disconnect")
+		if id, seq, _, ok := sockets.ParseEcho(buf[:n]); !ok || id != 4660 || seq != 3 {
+			t.Errorf("got %x, want the reply to seq 3 with identifier 4660", buf[:n])
+		}
+	})
+	// The core still has the control block it had (a replaced one would
+	// now be listed after the second socket's).
+	deadline := time.Now().Add(wallLimit)
+	var got []string
+	for time.Now().Before(deadline) {
+		got = got[:0]
+		for _, s := range w.a.Snapshot().Sockets {
+			if s.Proto == "icmp" {
+				got = append(got, s.Owner+" "+s.Local.String()+" "+s.Remote.String())
+			}
+		}
+		if len(got) == 2 && got[0] == "first 0.0.0.0:4660 invalid AddrPort" && strings.HasPrefix(got[1], "second ") {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Errorf("got icmp sockets %q, want first (0.0.0.0:4660, unconnected) then second", got)
+}

@@ -121,6 +121,14 @@ type socket struct {
 	// rdl is a PacketConn's read deadline in clock time, valid if rdlSet.
 	rdl    time.Duration
 	rdlSet bool
+
+	// Under mu too: spare is a waiter a receive finished with, closed,
+	// for the next receive that must wait to reuse (clock.Waiter.Reuse);
+	// nil when none.
+	spare *clock.Waiter
+	// why is what a receive waits for ("recvfrom fd 3"), made once per
+	// op (whyOp) rather than at every wait.
+	why, whyOp string
 }
 
 func newSocket(a *API, t Type, owner string) *socket {
@@ -140,13 +148,15 @@ func (s *socket) SocketInfo() core.SocketInfo {
 }
 
 // enqueue copies a datagram into the queue and wakes the waiters, or
-// drops it when the queue is full. It runs on the tcpip goroutine.
-func (s *socket) enqueue(data []byte, from netip.AddrPort, ttl uint8, seq uint16) {
+// drops it when the socket is closed or its queue full, and reports
+// whether the queue was full (for the stack's udp-recv-drops counter).
+// It runs on the tcpip goroutine.
+func (s *socket) enqueue(data []byte, from netip.AddrPort, ttl uint8, seq uint16) (overflow bool) {
 	s.mu.Lock()
 	if s.closed || s.q.bytes+len(data) > s.rcvbuf || s.q.n >= maxQueued {
 		s.drops++
 		s.mu.Unlock()
-		return
+		return !s.closed
 	}
 	it := item{from: from, ttl: ttl, seq: seq}
 	if len(data) <= smallBuf {
@@ -161,6 +171,7 @@ func (s *socket) enqueue(data []byte, from netip.AddrPort, ttl uint8, seq uint16
 	s.rxBytes += uint64(len(data))
 	s.wakeLocked()
 	s.mu.Unlock()
+	return false
 }
 
 // setError records an error the core reports about the socket: the
@@ -196,6 +207,41 @@ func (s *socket) addWaiterLocked(w *clock.Waiter) { s.waiters = append(s.waiters
 
 func (s *socket) removeWaiter(w *clock.Waiter) {
 	s.mu.Lock()
+	s.removeWaiterLocked(w)
+	s.mu.Unlock()
+}
+
+// recvWaiterLocked returns a waiter for a receive under ctx: the spare
+// one when it can serve ctx, else a new one. s.mu held.
+func (s *socket) recvWaiterLocked(ctx context.Context, clk clock.Clock) *clock.Waiter {
+	if w := s.spare; w != nil && w.Reuse(ctx) {
+		s.spare = nil
+		return w
+	}
+	return clock.NewWaiter(ctx, clk)
+}
+
+// doneWaiting unregisters and closes w, a receive's waiter, and keeps it
+// as the spare for the next receive.
+func (s *socket) doneWaiting(w *clock.Waiter) {
+	s.removeWaiter(w)
+	w.Close()
+	s.mu.Lock()
+	if !s.closed {
+		s.spare = w // a newer one replaces an older one
+	}
+	s.mu.Unlock()
+}
+
+// whyLocked returns what a receive for op waits for. s.mu held.
+func (s *socket) whyLocked(op string) string {
+	if s.whyOp != op {
+		s.whyOp, s.why = op, op+" fd "+s.fd.String()
+	}
+	return s.why
+}
+
+func (s *socket) removeWaiterLocked(w *clock.Waiter) {
 	for i, x := range s.waiters {
 		if x == w {
 			last := len(s.waiters) - 1
@@ -205,7 +251,6 @@ func (s *socket) removeWaiter(w *clock.Waiter) {
 			break
 		}
 	}
-	s.mu.Unlock()
 }
 
 // takeErrorLocked returns and clears the pending error.
@@ -251,12 +296,12 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 	clk := a.clock
 	var (
 		w        *clock.Waiter
+		why      string
 		deadline time.Duration // SO_RCVTIMEO's, set when the wait starts
 	)
 	defer func() {
 		if w != nil {
-			s.removeWaiter(w)
-			w.Close()
+			s.doneWaiting(w)
 		}
 	}()
 	s.mu.Lock()
@@ -297,8 +342,9 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 		if w == nil {
 			// Registered under mu with the queue seen empty: whatever is
 			// queued from now on wakes this waiter.
-			w = clock.NewWaiter(ctx, clk)
+			w = s.recvWaiterLocked(ctx, clk)
 			s.addWaiterLocked(w)
+			why = s.whyLocked(op)
 			if s.rcvTimeo > 0 {
 				deadline = clk.Now() + s.rcvTimeo
 			}
@@ -318,7 +364,7 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 			case deadline > 0 && dl == deadline:
 				return 0, meta{}, errnoErr(op, fd, syscall.EAGAIN)
 			}
-		} else if err := w.Wait(dl, op+" fd "+fd.String()); err != nil && err != clock.ErrTimeout {
+		} else if err := w.Wait(dl, why); err != nil && err != clock.ErrTimeout {
 			return 0, meta{}, fail(op, fd, err, false)
 		}
 		s.mu.Lock()

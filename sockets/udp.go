@@ -26,11 +26,16 @@ type pcb interface {
 // udpPCB drives a core.UDPPCB for a Datagram socket.
 type udpPCB struct {
 	p *core.UDPPCB
+	// routed reports that connect chose p's local address (the route's
+	// source) for a socket bound to 0.0.0.0; disconnecting undoes it.
+	routed bool
 }
 
 func openUDP(c *core.Core, s *socket) pcb {
 	recv := func(c *core.Core, d *core.UDPDatagram) {
-		s.enqueue(d.Payload, d.Src, d.TTL, 0)
+		if s.enqueue(d.Payload, d.Src, d.TTL, 0) {
+			c.CountUDPRecvDrop()
+		}
 	}
 	errf := func(c *core.Core, err error) {
 		s.setError(err, 0, netip.AddrPort{}, netip.Addr{})
@@ -45,12 +50,40 @@ func (u *udpPCB) bind(c *core.Core, addr netip.AddrPort) (netip.AddrPort, error)
 	return c.UDPBind(u.p, addr)
 }
 
+// connect connects p (binding it to an ephemeral port first if needed).
+// A socket bound to 0.0.0.0 is then bound to the source address of the
+// route to addr, as Linux's connect does (ip4_datagram_connect): that is
+// what getsockname reports, what the datagrams it sends come from, and
+// the address they must be sent to to reach it. Without a route the
+// address stays 0.0.0.0, and each send picks one (Linux would fail the
+// connect with ENETUNREACH). Disconnecting forgets the address connect
+// chose, as Linux's udp_disconnect does; the port stays bound.
 func (u *udpPCB) connect(c *core.Core, addr netip.AddrPort) error {
 	if !addr.IsValid() {
 		c.UDPDisconnect(u.p)
+		if u.routed {
+			u.routed = false
+			// It can only fail when another socket has since bound the
+			// port on another address: the socket then keeps its own.
+			c.UDPBind(u.p, netip.AddrPortFrom(netip.IPv4Unspecified(), u.p.Local().Port()))
+		}
 		return nil
 	}
-	return c.UDPConnect(u.p, addr)
+	if err := c.UDPConnect(u.p, addr); err != nil {
+		return err
+	}
+	local := u.p.Local()
+	if !local.Addr().IsUnspecified() {
+		return nil // bound to an address, or connected before (Linux keeps it)
+	}
+	src, err := c.SourceFor(addr.Addr())
+	if err != nil || src.IsUnspecified() {
+		return nil
+	}
+	if _, err := c.UDPBind(u.p, netip.AddrPortFrom(src, local.Port())); err == nil {
+		u.routed = true
+	}
+	return nil
 }
 
 func (u *udpPCB) send(c *core.Core, b []byte, to netip.AddrPort) error {

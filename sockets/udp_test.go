@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -251,6 +253,10 @@ func TestRcvBufOverflowIsCounted(t *testing.T) {
 		if info.Queued != 10 || info.RecvQ != 1000 || info.Drops != 10 || info.Received != 10 || info.ReceivedBytes != 1000 {
 			t.Errorf("got %+v, want 10 datagrams (1000 bytes) queued and 10 dropped", info)
 		}
+		// The stack counts them too, as Linux's UDP RcvbufErrors.
+		if n := counter(ctx, t, w.b, "udp-recv-drops"); n != 10 {
+			t.Errorf("got udp-recv-drops %d, want 10", n)
+		}
 		must(t, w.B.SetNonblock(rx, true), "nonblock")
 		buf := make([]byte, 200)
 		for i := range 10 {
@@ -314,6 +320,14 @@ func TestContextCanceledRecv(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, syscall.EINTR) {
 		t.Errorf("got %v, want context.Canceled (EINTR)", err)
 	}
+	// The next receive reuses the waiter of the first: it must heed its
+	// own context, not the first one's.
+	dctx, dcancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer dcancel()
+	_, _, err = w.A.RecvFrom(dctx, fd, make([]byte, 10))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v from a second receive, want context.DeadlineExceeded", err)
+	}
 	// An actor's context: its cancellation wakes the task.
 	w.run("lab", func(actx context.Context, t testing.TB) {
 		actx, cancel := context.WithTimeout(actx, 30*time.Millisecond)
@@ -361,4 +375,170 @@ func TestErrnoTable(t *testing.T) {
 	if n, ok := sockets.ParseErrno("ECONNREFUSED"); !ok || n != syscall.ECONNREFUSED || sockets.ErrnoName(n) != "ECONNREFUSED" {
 		t.Errorf("ParseErrno/ErrnoName do not round-trip ECONNREFUSED")
 	}
+}
+
+func TestGetSockNameAfterConnect(t *testing.T) {
+	w := newWorld(t, worldOpts{virtual: true, delay: time.Millisecond})
+	w.staticARP()
+	w.run("lab", func(ctx context.Context, t testing.TB) {
+		sockname := func(fd sockets.FD) netip.AddrPort {
+			t.Helper()
+			local, err := w.A.GetSockName(ctx, fd)
+			must(t, err, "getsockname")
+			return local
+		}
+		// Bound to 0.0.0.0: connect binds the route's source address, as
+		// Linux does.
+		fd := udpSocket(t, ctx, w.A, "0.0.0.0:5000")
+		must(t, w.A.Connect(ctx, fd, ap("10.0.0.2:7")), "connect")
+		if got := sockname(fd); got != ap("10.0.0.1:5000") {
+			t.Errorf("got sockname %v after connect, want 10.0.0.1:5000", got)
+		}
+		// The peer sees that address and answers to it.
+		srv := udpSocket(t, ctx, w.B, "10.0.0.2:7")
+		_, err := w.A.Send(ctx, fd, []byte("hi"))
+		must(t, err, "send")
+		buf := make([]byte, 16)
+		_, from, err := w.B.RecvFrom(ctx, srv, buf)
+		must(t, err, "recvfrom")
+		if from != ap("10.0.0.1:5000") {
+			t.Errorf("the peer got the datagram from %v, want 10.0.0.1:5000", from)
+		}
+		_, err = w.B.SendTo(ctx, srv, []byte("back"), from)
+		must(t, err, "sendto")
+		must(t, w.A.SetRecvTimeout(fd, time.Second), "timeout")
+		n, err := w.A.Recv(ctx, fd, buf)
+		if err != nil || string(buf[:n]) != "back" {
+			t.Errorf("got %q, %v, want the answer", buf[:n], err)
+		}
+		// Disconnecting forgets the address, not the port.
+		must(t, w.A.Connect(ctx, fd, netip.AddrPort{}), "disconnect")
+		if got := sockname(fd); got != ap("0.0.0.0:5000") {
+			t.Errorf("got sockname %v after disconnect, want 0.0.0.0:5000", got)
+		}
+
+		// An unbound socket gets an ephemeral port on that address.
+		fd = udpSocket(t, ctx, w.A, "")
+		must(t, w.A.Connect(ctx, fd, ap("10.0.0.2:7")), "connect")
+		if got := sockname(fd); got.Addr() != addrA || got.Port() == 0 {
+			t.Errorf("got sockname %v after connect, want 10.0.0.1 and a port", got)
+		}
+		// Towards the loopback, the loopback address.
+		fd = udpSocket(t, ctx, w.A, "")
+		must(t, w.A.Connect(ctx, fd, ap("127.0.0.1:7")), "connect to the loopback")
+		if got := sockname(fd); got.Addr() != netip.MustParseAddr("127.0.0.1") {
+			t.Errorf("got sockname %v after connect to 127.0.0.1:7, want 127.0.0.1", got)
+		}
+		// A socket bound to an address keeps it.
+		fd = udpSocket(t, ctx, w.A, "10.0.0.1:5001")
+		must(t, w.A.Connect(ctx, fd, ap("127.0.0.1:7")), "connect")
+		if got := sockname(fd); got != ap("10.0.0.1:5001") {
+			t.Errorf("got sockname %v, want 10.0.0.1:5001 as bound", got)
+		}
+		// Without a route the connect still succeeds (Linux would say
+		// ENETUNREACH) and the address stays open.
+		fd = udpSocket(t, ctx, w.A, "0.0.0.0:5002")
+		must(t, w.A.Connect(ctx, fd, ap("192.0.2.1:7")), "connect without a route")
+		if got := sockname(fd); got != ap("0.0.0.0:5002") {
+			t.Errorf("got sockname %v after connect without a route, want 0.0.0.0:5002", got)
+		}
+	})
+}
+
+func TestSendAbandonedByItsContextIsNotSent(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	w.staticARP()
+	ctx, cancel := bg()
+	defer cancel()
+	rx := udpSocket(t, ctx, w.B, "10.0.0.2:9")
+	must(t, w.B.SetRecvTimeout(rx, wallLimit), "timeout")
+	tx := udpSocket(t, ctx, w.A, "")
+	must(t, w.A.Connect(ctx, tx, ap("10.0.0.2:9")), "connect")
+	// Hold a's tcpip goroutine (a test may; code on the loop never
+	// blocks) so that the send stays queued until its context ends.
+	held, release := make(chan struct{}), make(chan struct{})
+	must(t, w.a.Post(func(c *core.Core) { close(held); <-release }), "post")
+	<-held
+	b := []byte("first")
+	sctx, scancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	_, err := w.A.Send(sctx, tx, b)
+	scancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want context.DeadlineExceeded", err)
+	}
+	copy(b, "XXXXX") // b is the caller's again (-race sees a stack that reads it)
+	close(release)
+	// The request still runs, after the loop is released, but does not
+	// send: the next datagram is the first to arrive.
+	_, err = w.A.Send(ctx, tx, []byte("second"))
+	must(t, err, "send")
+	buf := make([]byte, 16)
+	n, err := w.B.Recv(ctx, rx, buf)
+	if err != nil || string(buf[:n]) != "second" {
+		t.Errorf("got %q, %v, want \"second\" first", buf[:n], err)
+	}
+	if n := counter(ctx, t, w.a, "udp-out"); n != 1 {
+		t.Errorf("got udp-out %d, want 1", n)
+	}
+}
+
+// TestSendsAndReceivesWithExpiringContexts sends and receives from
+// several goroutines with contexts that end at random points of the
+// calls, so that requests are abandoned while queued, while running and
+// after they ran, and waiters are reused after every kind of end.
+func TestSendsAndReceivesWithExpiringContexts(t *testing.T) {
+	const goroutines, each = 4, 300
+	w := newWorld(t, worldOpts{})
+	w.staticARP()
+	ctx, cancel := bg()
+	defer cancel()
+	rx := udpSocket(t, ctx, w.B, "10.0.0.2:9")
+	must(t, w.B.SetSockOpt(ctx, rx, sockets.SO_RCVBUF, 1<<20), "SO_RCVBUF")
+	var wg sync.WaitGroup
+	var sent, lost atomic.Int64
+	for g := range goroutines {
+		wg.Add(2)
+		go func() { // a sender
+			defer wg.Done()
+			tx := udpSocket(t, ctx, w.A, "")
+			msg := make([]byte, 32)
+			for i := range each {
+				sctx, scancel := context.WithTimeout(ctx, time.Duration(i%7)*time.Microsecond)
+				msg[0] = byte(g)
+				_, err := w.A.SendTo(sctx, tx, msg, ap("10.0.0.2:9"))
+				scancel()
+				switch {
+				case err == nil:
+					sent.Add(1)
+				case errors.Is(err, context.DeadlineExceeded):
+					lost.Add(1)
+				default:
+					t.Errorf("sendto: %v", err)
+					return
+				}
+			}
+		}()
+		go func() { // a receiver, on the same socket as the others
+			defer wg.Done()
+			buf := make([]byte, 64)
+			for i := range each {
+				rctx, rcancel := context.WithTimeout(ctx, time.Duration(i%5)*50*time.Microsecond)
+				_, _, err := w.B.RecvFrom(rctx, rx, buf)
+				rcancel()
+				if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("recvfrom: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if sent.Load()+lost.Load() != goroutines*each {
+		t.Errorf("got %d sent and %d abandoned, want %d in all", sent.Load(), lost.Load(), goroutines*each)
+	}
+	// Every send that returned success was sent; the rest were not.
+	if n := counter(ctx, t, w.a, "udp-out"); n != uint64(sent.Load()) {
+		t.Errorf("got udp-out %d, want %d (the sends that succeeded)", n, sent.Load())
+	}
+	t.Logf("%d sent, %d abandoned", sent.Load(), lost.Load())
 }
