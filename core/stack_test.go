@@ -214,6 +214,9 @@ func TestCoreRefusesCallsOffTheLoop(t *testing.T) {
 	s := newStack(t, e.clk, "s")
 	var leaked *core.Core
 	e.call(s, func(c *core.Core) error { leaked = c; return nil })
+	// After Stop the tcpip goroutine has ended: any use of the core is off
+	// the loop (right after Call the loop may still be finishing its round).
+	s.Stop()
 	defer func() {
 		if recover() == nil {
 			t.Fatal("no panic for a core call outside the tcpip goroutine")

@@ -67,7 +67,9 @@ func TestPipeOnVirtualClock(t *testing.T) {
 // virtualRun runs three hosts on a switch over impaired pipes under a
 // Virtual clock and returns the log of every arrival.
 func virtualRun(t *testing.T) string {
-	c := clock.NewVirtual(clock.VirtualOptions{})
+	// Paused until every actor exists: the test goroutine is not an actor,
+	// so a running clock could move on between two actors' starts.
+	c := clock.NewVirtual(clock.VirtualOptions{Paused: true})
 	defer c.Stop()
 	sw := NewSwitch("sw", c)
 	imp := Impairments{Loss: 0.05, Duplicate: 0.05, Reorder: 0.1, Corrupt: 0.05,
@@ -103,6 +105,7 @@ func virtualRun(t *testing.T) string {
 			clock.Sleep(ctx, c, time.Second)
 		}))
 	}
+	c.Resume()
 	for _, d := range dones {
 		select {
 		case <-d:
