@@ -48,6 +48,21 @@ type actions struct {
 	macs atomic.Uint32
 	// inflight counts the actions running now.
 	inflight atomic.Int64
+	// progress is what a running action has to say so far ("ping b →
+	// 10.0.0.1: seq 1 2.000 ms"); the status line shows it on each tick
+	// until the action's result comes.
+	progress atomic.Pointer[string]
+}
+
+// say publishes an action's progress. Any goroutine.
+func (a *actions) say(s string) { a.progress.Store(&s) }
+
+// Progress returns the latest progress of a running action, "" if none.
+func (a *actions) Progress() string {
+	if p := a.progress.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // do runs fn as an actor of the world and reports its outcome.
@@ -311,7 +326,18 @@ func (a *actions) Ping(node string, to netip.Addr, count int, size int) tea.Cmd 
 		if err != nil {
 			return "", err
 		}
-		res, err := n.Sockets.Ping(ctx, to, sockets.PingOptions{Count: count, Size: size, Interval: 100 * time.Millisecond}, nil)
+		what := fmt.Sprintf("ping %s → %v:", node, to)
+		var lines strings.Builder
+		each := func(r sockets.PingReply) {
+			if r.Err != nil {
+				fmt.Fprintf(&lines, " seq %d %v,", r.Seq, r.Err)
+			} else {
+				fmt.Fprintf(&lines, " seq %d %.3f ms,", r.Seq, float64(r.RTT)/1e6)
+			}
+			a.say("▶ " + what + strings.TrimSuffix(lines.String(), ","))
+		}
+		a.say("▶ " + what + " waiting for replies")
+		res, err := n.Sockets.Ping(ctx, to, sockets.PingOptions{Count: count, Size: size, Interval: 100 * time.Millisecond}, each)
 		if err != nil {
 			return "", err
 		}

@@ -221,8 +221,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tickMsg:
 		a.Refresh()
+		if p := a.env.act.Progress(); p != "" {
+			a.status, a.statusOK = p, true
+		}
 		return a, a.tickCmd()
 	case resultMsg:
+		a.env.act.progress.Store(nil)
 		a.setResult(msg)
 		a.Refresh()
 		return a, nil
