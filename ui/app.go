@@ -152,6 +152,11 @@ func (a *App) Refresh() {
 		for i, l := range w.Links {
 			d.Links = append(d.Links, LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Stats: stats[i]})
 		}
+		for _, n := range w.Nodes {
+			if n.Switch != nil {
+				d.Switches = append(d.Switches, n.Switch.Stats())
+			}
+		}
 		d.Steps = w.Steps()
 		d.Report = w.Report()
 	}

@@ -9,15 +9,17 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/netlab/netlab/core/link/mem"
+	"github.com/netlab/netlab/core/wire"
 )
 
 // linksPanel lists the lab's links: their ends, impairments, and the
-// counters of both directions. A person changes a link's impairments
-// here.
+// counters of both directions; then its switches: ports, forwarding
+// counters and learnt MACs. A person changes a link's impairments here.
 type linksPanel struct {
 	tablePanel
-	data  *Data
-	links []LinkData
+	data     *Data
+	links    []LinkData
+	switches []mem.SwitchStats
 }
 
 func newLinksPanel(e *env) *linksPanel {
@@ -32,12 +34,17 @@ func (p *linksPanel) Title() string { return p.titled("Links") }
 func (p *linksPanel) SetData(d *Data) {
 	p.data = d
 	p.links = d.Links
+	p.switches = d.Switches
 	p.list.setRows(p)
 }
 
-func (p *linksPanel) Len() int { return len(p.links) }
+func (p *linksPanel) Len() int { return len(p.links) + len(p.switches) }
 
 func (p *linksPanel) Text(i int) string {
+	if i >= len(p.links) {
+		sw := p.switches[i-len(p.links)]
+		return sw.Name + " switch"
+	}
 	l := p.links[i]
 	return l.ID + " " + l.A + " " + l.B + " " + l.Stats.Impair.String()
 }
@@ -64,7 +71,28 @@ func (p *linksPanel) dir(name string, d mem.DirStats) string {
 	return s
 }
 
+// switchRow is a switch in three lines: its counters, its ports, and its
+// MAC table (as much as fits).
+func (p *linksPanel) switchRow(sw mem.SwitchStats, w int) []string {
+	head := fmt.Sprintf("%s  switch, %d ports  forwarded %s  flooded %s  filtered %s",
+		sw.Name, len(sw.Ports), fmtCount(sw.Forwarded), fmtCount(sw.Flooded), fmtCount(sw.Filtered))
+	var ports, macs []string
+	for _, pt := range sw.Ports {
+		ports = append(ports, fmt.Sprintf("p%d in %s out %s", pt.Port, fmtCount(pt.InFrames), fmtCount(pt.OutFrames)))
+	}
+	for _, m := range sw.MACs {
+		macs = append(macs, fmt.Sprintf("%s→p%d", wireMAC(m.MAC), m.Port))
+	}
+	if len(macs) == 0 {
+		macs = []string{"no MACs learnt"}
+	}
+	return []string{fit(head, w), fit("  "+strings.Join(ports, "  "), w), fit("  "+strings.Join(macs, " "), w)}
+}
+
 func (p *linksPanel) Row(i, w int) []string {
+	if i >= len(p.links) {
+		return p.switchRow(p.switches[i-len(p.links)], w)
+	}
 	l := p.links[i]
 	imp := l.Stats.Impair.String()
 	if !l.Stats.Impair.IsZero() {
@@ -92,8 +120,8 @@ func (p *linksPanel) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	i := p.list.selected()
-	if i < 0 {
-		return nil
+	if i < 0 || i >= len(p.links) {
+		return nil // switches have no impairments of their own
 	}
 	l := p.links[i]
 	p.env.open(impairForm(p.env, l))
@@ -139,3 +167,5 @@ func impairForm(e *env, l LinkData) *Form {
 		newField("rate", rate, "10Mbit (empty: unlimited)", checkRate),
 	)
 }
+
+func wireMAC(m [6]byte) string { return wire.MAC(m).String() }

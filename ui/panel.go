@@ -53,8 +53,10 @@ type Data struct {
 	Nodes  []string
 	Stacks []*snapshot.Stack
 	Node   int
-	// Links are the lab's links with their counters, in lab order.
-	Links []LinkData
+	// Links are the lab's links with their counters, in lab order;
+	// Switches the lab's switches with their ports and MAC tables.
+	Links    []LinkData
+	Switches []mem.SwitchStats
 	// Steps are the lab's steps with their status; Report the run's
 	// report once every step has run.
 	Steps  []run.StepResult
