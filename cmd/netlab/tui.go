@@ -58,7 +58,7 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	if err != nil {
 		return fail(exitBadInput, err)
 	}
-	opts := run.Options{Speed: f.speed, Paused: f.paused, PacketEvents: true, Logger: g.logger}
+	opts := run.Options{Speed: f.speed, Paused: f.paused, PacketEvents: true, EventRing: 2048, Logger: g.logger}
 	build := func() (*run.World, error) {
 		w, err := run.Build(lab, opts)
 		if err != nil {

@@ -40,6 +40,10 @@ type Options struct {
 	Watchdog time.Duration
 	// PacketEvents records an event for every frame in and out.
 	PacketEvents bool
+	// EventRing is how many recent events each stack's snapshots carry
+	// (0: the core's default). A UI that reads snapshots on a tick wants
+	// room for every event of a busy tick.
+	EventRing int
 	// OnEvent receives every event of every stack, in order. It runs on
 	// tcpip goroutines and must not block.
 	OnEvent func(e *snapshot.Event)
@@ -125,6 +129,7 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 				Clock:        w.Clock,
 				EventSeq:     &w.eventSeq,
 				PacketEvents: o.PacketEvents,
+				EventRing:    o.EventRing,
 				OnEvent:      o.OnEvent,
 				Logger:       w.log.With("node", n.Name),
 			})
