@@ -11,10 +11,6 @@ func (c *Core) record(kind snapshot.EventKind, n *Netif, msg string, arg, arg2 a
 		return
 	}
 	e := &c.events[c.eventPos]
-	buf := e.Frame[:0]
-	if cap(buf) < snapshot.MaxEventBytes {
-		buf = make([]byte, 0, snapshot.MaxEventBytes)
-	}
 	*e = snapshot.Event{
 		Seq:  c.cfg.EventSeq.Add(1),
 		Time: c.now,
@@ -28,10 +24,10 @@ func (c *Core) record(kind snapshot.EventKind, n *Netif, msg string, arg, arg2 a
 		e.Netif = n.name
 	}
 	if frame != nil {
+		// A fresh copy per event (only when packet events are on): once
+		// recorded it never changes, so snapshots share it.
 		e.Len = len(frame)
-		e.Frame = append(buf, frame[:min(len(frame), snapshot.MaxEventBytes)]...)
-	} else {
-		e.Frame = buf[:0]
+		e.Frame = append([]byte(nil), frame[:min(len(frame), snapshot.MaxEventBytes)]...)
 	}
 	c.eventPos = (c.eventPos + 1) % len(c.events)
 	if c.eventN < len(c.events) {
@@ -66,18 +62,13 @@ func (c *Core) dropEvent(n *Netif, reason string, frame []byte) {
 	}
 }
 
-// eventsSnapshot copies the ring, oldest first.
+// eventsSnapshot copies the ring, oldest first. Frames are shared: an
+// event's frame is never written after it was recorded.
 func (c *Core) eventsSnapshot() []snapshot.Event {
 	out := make([]snapshot.Event, 0, c.eventN)
 	start := (c.eventPos - c.eventN + len(c.events)) % max(len(c.events), 1)
 	for i := 0; i < c.eventN; i++ {
-		e := c.events[(start+i)%len(c.events)]
-		if len(e.Frame) > 0 {
-			e.Frame = append([]byte(nil), e.Frame...)
-		} else {
-			e.Frame = nil
-		}
-		out = append(out, e)
+		out = append(out, c.events[(start+i)%len(c.events)])
 	}
 	return out
 }

@@ -34,7 +34,8 @@ type Config struct {
 	// PacketEvents records a summary event for every frame in and out.
 	PacketEvents bool
 	// OnEvent, when set, is called on the tcpip goroutine with every event
-	// recorded. It must not block and must not keep e.Frame.
+	// recorded. It must not block. It may keep a copy of *e (its Frame
+	// is never written again), not the pointer.
 	OnEvent func(e *snapshot.Event)
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
