@@ -44,6 +44,15 @@ var (
 	// past the end of the datagram (RFC 768).
 	ErrBadUDPLength = errors.New("udp: length field below 8 or past end of datagram")
 
+	// ErrBadTCPDataOffset reports a TCP data offset below 5 words or past
+	// the end of the segment (RFC 9293 §3.1).
+	ErrBadTCPDataOffset = errors.New("tcp: data offset below 20 bytes or past end of segment")
+
+	// ErrBadTCPOptions reports TCP options that are not well formed
+	// (RFC 9293 §3.2): a length below 2 or past the end of the header, or
+	// a known option with a length it cannot have.
+	ErrBadTCPOptions = errors.New("tcp: malformed options")
+
 	// ErrNotICMPError reports an ICMP message that carries no quoted
 	// datagram: only destination unreachable, source quench, redirect, time
 	// exceeded and parameter problem do (RFC 792; RFC 1122 §3.2.2).
