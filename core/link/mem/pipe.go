@@ -174,6 +174,7 @@ type dir struct {
 	clk   clock.Clock
 	timer clock.Timer
 	rx    atomic.Pointer[rxRef] // the receiving side's receiver
+	tap   tap                   // the capture hook (capture.go)
 	c     dirCounters
 
 	// one is the batch of one for frames delivered inline; oneBusy says a
@@ -303,6 +304,7 @@ func (d *dir) transmit(frame []byte) {
 // deliverOne hands b to the receiver as a batch of one, on the caller's
 // goroutine, with mu not held.
 func (d *dir) deliverOne(b *link.Buffer) {
+	d.tap.one(b)
 	r := d.receiver()
 	if r == nil {
 		d.c.noReceiver.Add(1)
@@ -359,6 +361,7 @@ func (d *dir) fire() {
 
 // deliver hands batch to the receiver, or releases it when there is none.
 func (d *dir) deliver(batch []*link.Buffer) {
+	d.tap.batch(batch)
 	r := d.receiver()
 	if r == nil {
 		d.c.noReceiver.Add(uint64(len(batch)))
