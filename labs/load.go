@@ -374,7 +374,7 @@ func (d *decoder) links(f *field) []Link {
 	var links []Link
 	for i, e := range d.sequence(f.value, f.path, f.pos) {
 		l := Link{ID: fmt.Sprintf("l%d", i+1), Type: LinkPipe, Pos: e.pos}
-		o := d.object(e.value, e.path, e.pos, "id", "endpoints", "type", "impair")
+		o := d.object(e.value, e.path, e.pos, "id", "endpoints", "type", "impair", "capture")
 		if o == nil {
 			links = append(links, l)
 			continue
@@ -407,6 +407,7 @@ func (d *decoder) links(f *field) []Link {
 			im := d.impair(d.object(imf.value, imf.path, imf.pos, impairFields...))
 			l.Impair = im.Apply(Impairments{})
 		}
+		o.bool("capture", &l.Capture)
 		links = append(links, l)
 	}
 	return links

@@ -190,6 +190,9 @@ type Link struct {
 	Type string
 	// Impair holds the link's impairments at the start.
 	Impair Impairments
+	// Capture says the link is captured whenever the lab runs: its frames
+	// go to a pcap file, even when the run was not asked for captures.
+	Capture bool
 	// Pos is where the link is in the source.
 	Pos Pos
 }
