@@ -35,6 +35,9 @@ type world struct {
 	clk *clock.Virtual
 	ctx context.Context
 
+	// seed seeds the links made next.
+	seed uint64
+
 	mu     sync.Mutex
 	events []string // "12.000000 node eth0 dhcp client bound"
 }
@@ -117,7 +120,8 @@ func (w *world) add(s *core.Stack, name string, m wire.MAC, p string, ep link.En
 }
 
 func (w *world) pipe(name string, imp mem.Impairments) *mem.Pipe {
-	p := mem.NewPipe(name, w.clk, 1, imp)
+	w.seed++
+	p := mem.NewPipe(name, w.clk, w.seed, imp)
 	w.t.Cleanup(p.Close)
 	return p
 }
@@ -192,7 +196,12 @@ func stdServer() dhcp.ServerConfig {
 // pairWorld is a server stack "srv" (10.0.0.1/24) and a client stack
 // "cl" without an address, joined by a pipe.
 func pairWorld(t testing.TB, imp mem.Impairments) (*world, *core.Stack, *core.Stack) {
+	return pairWorldSeed(t, imp, 0)
+}
+
+func pairWorldSeed(t testing.TB, imp mem.Impairments, seed uint64) (*world, *core.Stack, *core.Stack) {
 	w := newWorld(t)
+	w.seed = seed
 	srv, cl := w.stack("srv"), w.stack("cl")
 	p := w.pipe("srv:eth0<->cl:eth0", imp)
 	w.ready()
