@@ -1,0 +1,176 @@
+package netifapi_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/core/clock"
+	"github.com/netlab/netlab/core/link/mem"
+	"github.com/netlab/netlab/core/snapshot"
+	"github.com/netlab/netlab/dhcp"
+	"github.com/netlab/netlab/netifapi"
+)
+
+// freshSnapshot waits for a snapshot of s built after the call.
+func freshSnapshot(t *testing.T, s *core.Stack) *snapshot.Stack {
+	t.Helper()
+	v := s.LatestSnapshot().Version
+	for range 5000 {
+		if sn := s.Snapshot(); sn.Version > v+1 {
+			return sn
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("no fresh snapshot")
+	return nil
+}
+
+func TestDHCPCalls(t *testing.T) {
+	ctx := testCtx(t)
+	clk := clock.NewReal()
+	srv, cl := newStack(t, clk, "srv"), newStack(t, clk, "cl")
+	p := mem.NewPipe("srv<->cl", clk, 1, mem.Impairments{})
+	t.Cleanup(p.Close)
+	_, err := netifapi.Add(ctx, srv, netifapi.Config{Name: "eth0", MAC: mac(1), Address: pfx("10.0.0.1/24"), Link: p.A()})
+	must(t, "add srv", err)
+	_, err = netifapi.Add(ctx, cl, netifapi.Config{Name: "eth0", MAC: mac(2), Link: p.B()})
+	must(t, "add cl", err)
+
+	_, err = netifapi.DHCPClient(ctx, cl, "eth0")
+	wantErr(t, "DHCPClient before start", err, dhcp.ErrNotRunning, "dhcp client of eth0")
+	_, err = netifapi.DHCPServer(ctx, srv, "eth0")
+	wantErr(t, "DHCPServer before start", err, dhcp.ErrNotRunning, "dhcp server of eth0")
+	err = netifapi.DHCPServerStart(ctx, cl, "eth0", dhcp.ServerConfig{PoolStart: addr("10.0.0.10"), PoolEnd: addr("10.0.0.20")})
+	wantErr(t, "DHCPServerStart without an address", err, dhcp.ErrNoAddress, "dhcp server start on eth0")
+	err = netifapi.DHCPServerStart(ctx, srv, "eth0", dhcp.ServerConfig{PoolStart: addr("10.0.1.10"), PoolEnd: addr("10.0.1.20")})
+	wantErr(t, "DHCPServerStart outside the subnet", err, dhcp.ErrBadConfig, "dhcp server start on eth0")
+	err = netifapi.DHCPStart(ctx, cl, "eth9", dhcp.ClientConfig{})
+	wantErr(t, "DHCPStart(eth9)", err, core.ErrNoSuchNetif, "dhcp start on eth9")
+	err = netifapi.DHCPRenew(ctx, cl, "eth0")
+	wantErr(t, "DHCPRenew before start", err, dhcp.ErrNotRunning, "dhcp renew on eth0")
+	err = netifapi.DHCPInform(ctx, cl, "eth0", dhcp.ClientConfig{})
+	wantErr(t, "DHCPInform without an address", err, dhcp.ErrNoAddress, "dhcp inform on eth0")
+
+	must(t, "server start", netifapi.DHCPServerStart(ctx, srv, "eth0", dhcp.ServerConfig{
+		PoolStart: addr("10.0.0.10"), PoolEnd: addr("10.0.0.20"), LeaseTime: time.Minute,
+	}))
+	must(t, "start", netifapi.DHCPStart(ctx, cl, "eth0", dhcp.ClientConfig{ProbeInterval: time.Millisecond}))
+	var c snapshot.DHCPClient
+	for range 5000 {
+		c, err = netifapi.DHCPClient(ctx, cl, "eth0")
+		must(t, "client", err)
+		if c.State == "bound" {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if c.State != "bound" || c.Lease.Address != pfx("10.0.0.10/24") {
+		t.Fatalf("got %+v, want bound to 10.0.0.10/24", c)
+	}
+	s, err := netifapi.DHCPServer(ctx, srv, "eth0")
+	must(t, "server", err)
+	if len(s.Leases) != 1 || s.Leases[0].MAC != mac(2) {
+		t.Errorf("got leases %+v, want one for %v", s.Leases, mac(2))
+	}
+	sn := freshSnapshot(t, cl)
+	if got, ok := sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient); !ok || got.State != "bound" {
+		t.Errorf("got snapshot extra %#v, want the bound client", sn.Extra[dhcp.ExtraClient]["eth0"])
+	}
+	if _, ok := freshSnapshot(t, srv).Extra[dhcp.ExtraServer]["eth0"].(snapshot.DHCPServer); !ok {
+		t.Errorf("no server in the server's snapshot")
+	}
+	must(t, "server stop", netifapi.DHCPServerStop(ctx, srv, "eth0"))
+	must(t, "release", netifapi.DHCPRelease(ctx, cl, "eth0"))
+}
+
+// TestDHCPStopStorm stops (and restarts, renews, releases) a client from
+// other goroutines thousands of times while its timers fire, on the real
+// clock: no race, no crash, and no timer left armed once it is stopped.
+func TestDHCPStopStorm(t *testing.T) {
+	ctx := testCtx(t)
+	clk := clock.NewReal()
+	srv, cl := newStack(t, clk, "srv"), newStack(t, clk, "cl")
+	p := mem.NewPipe("srv<->cl", clk, 1, mem.Impairments{Loss: 0.1, Delay: 100 * time.Microsecond})
+	t.Cleanup(p.Close)
+	_, err := netifapi.Add(ctx, srv, netifapi.Config{Name: "eth0", MAC: mac(1), Address: pfx("10.0.0.1/24"), Link: p.A()})
+	must(t, "add srv", err)
+	_, err = netifapi.Add(ctx, cl, netifapi.Config{Name: "eth0", MAC: mac(2), Link: p.B()})
+	must(t, "add cl", err)
+	must(t, "server start", netifapi.DHCPServerStart(ctx, srv, "eth0", dhcp.ServerConfig{
+		PoolStart: addr("10.0.0.10"), PoolEnd: addr("10.0.0.20"), LeaseTime: time.Second, OfferHold: time.Second,
+	}))
+	cfg := dhcp.ClientConfig{ProbeInterval: 200 * time.Microsecond}
+	const rounds = 3000
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range rounds {
+			if err := netifapi.DHCPStart(ctx, cl, "eth0", cfg); err != nil {
+				t.Errorf("start %d: %v", i, err)
+				return
+			}
+			if r.IntN(4) == 0 {
+				time.Sleep(time.Duration(r.IntN(2000)) * time.Microsecond)
+			}
+			if err := netifapi.DHCPStop(ctx, cl, "eth0"); err != nil {
+				t.Errorf("stop %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := range rounds {
+			var err error
+			switch i % 3 {
+			case 0:
+				err = netifapi.DHCPStop(ctx, cl, "eth0")
+			case 1:
+				err = netifapi.DHCPRelease(ctx, cl, "eth0")
+			case 2:
+				if err = netifapi.DHCPRenew(ctx, cl, "eth0"); errors.Is(err, dhcp.ErrNotBound) || errors.Is(err, dhcp.ErrNotRunning) {
+					err = nil
+				}
+			}
+			if err != nil {
+				t.Errorf("call %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	must(t, "final stop", netifapi.DHCPStop(ctx, cl, "eth0"))
+	c, err := netifapi.DHCPClient(ctx, cl, "eth0")
+	must(t, "client", err)
+	if c.State != "off" {
+		t.Errorf("got state %s after stop, want off", c.State)
+	}
+	n, err := netifapi.Get(ctx, cl, "eth0")
+	must(t, "get", err)
+	if n.Address.IsValid() {
+		t.Errorf("got address %v after stop", n.Address)
+	}
+	time.Sleep(20 * time.Millisecond) // let any wrongly armed timer fire
+	sn := freshSnapshot(t, cl)
+	for _, tm := range sn.Timers {
+		if tm.Owner == "eth0" {
+			t.Errorf("timer %q of eth0 armed after stop (due %v)", tm.Name, tm.Due)
+		}
+	}
+	if got := sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient); got.State != "off" || got.Sent == 0 {
+		t.Errorf("got %+v, want off after sending", got)
+	}
+	var fired uint64
+	for _, e := range sn.Events {
+		if e.Msg == "dhcp client %v" && e.Arg.(dhcp.ClientState) == dhcp.Bound {
+			fired++
+		}
+	}
+	t.Logf("client sent %d, received %d; bound %d times in the last %d events", sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient).Sent, sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient).Received, fired, len(sn.Events))
+}
