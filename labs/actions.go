@@ -3,6 +3,7 @@ package labs
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -63,9 +64,24 @@ func (*Ping) Kind() string { return "ping" }
 // Describe returns "ping <from> → <to>".
 func (p *Ping) Describe() string { return fmt.Sprintf("ping %s → %s", p.From, p.To) }
 
+// The subjects an Expect may check, as Expect.Subject returns them.
+const (
+	SubjectPing      = "ping"
+	SubjectSocket    = "socket"
+	SubjectCounter   = "counter"
+	SubjectInterface = "interface"
+	SubjectEvent     = "event"
+)
+
+// SocketStates are the states an expect may require of a socket (`state:`):
+// not bound yet, bound to a local address, connected to a peer, or closed
+// by a close step.
+var SocketStates = []string{"unbound", "bound", "connected", "closed"}
+
 // Expect checks a condition, at once or, with Within, as soon as it holds
-// before the deadline. It checks one subject: a ping's replies, a socket, or
-// a counter.
+// before the deadline. It checks one subject (see Subject): a ping's
+// replies, a socket, a counter, an interface's state, or the events a
+// stack recorded.
 type Expect struct {
 	// Ping names the ping whose replies are checked by ID; empty for the
 	// latest ping before the step.
@@ -89,22 +105,74 @@ type Expect struct {
 	// Error, when not empty, is the errno name the socket's pending error
 	// must have (such as "ECONNREFUSED"), or "none" for no pending error.
 	Error string
+	// State, when not empty, is the state the socket must be in: one of
+	// SocketStates.
+	State string
 
-	// Node names the stack whose counter is checked.
+	// Node names the stack whose counter, interface or events are
+	// checked.
 	Node string
-	// Interface names the interface whose counter is checked; empty for a
-	// stack-wide counter.
+	// Interface names the interface whose counter or state is checked;
+	// for a counter, empty means a stack-wide one. For events, when not
+	// empty, only the interface's events count.
 	Interface string
 	// Counter names the counter: an interface counter (see
 	// InterfaceCounters, or "drops:<reason>") or a stack-wide one (such as
 	// "ip-forwarded", "ip-reassembled", "icmp-out", "udp-no-port").
 	Counter string
-	// Equals, Min and Max, when set, bound the counter's value.
+	// Equals, Min and Max, when set, bound the counter's value; Min and
+	// Max also bound the number of matching events.
 	Equals, Min, Max *uint64
+
+	// Up, LinkUp, MTU and Address, when set, are what the interface's
+	// administrative state, link (carrier) state, MTU in bytes and address
+	// must be. An Address that is the zero Prefix (written "none") means
+	// no address.
+	Up, LinkUp *bool
+	MTU        *int
+	Address    *netip.Prefix
+
+	// Event, when not empty, is what the text of one of the stack's
+	// events must contain (such as "ARP 10.0.0.2 reachable"); written
+	// between slashes in the file (/ARP .* stale/), it is a regular
+	// expression that must match part of the text, held in EventRegexp.
+	Event string
+	// EventRegexp is Event compiled, nil for a plain substring.
+	EventRegexp *regexp.Regexp
+	// Count, when set, is the exact number of matching events; without
+	// Count, Min (default 1) and Max bound it.
+	Count *uint64
 
 	// Within, when set, is how long the condition may take to hold; when
 	// nil it must hold when the step starts.
 	Within *Duration
+}
+
+// Subject returns what e checks: SubjectPing, SubjectSocket,
+// SubjectCounter, SubjectInterface or SubjectEvent ("" for an Expect
+// without a condition, which Load never returns).
+func (e *Expect) Subject() string {
+	switch {
+	case e.PingReplies != nil || e.PingRepliesMin != nil:
+		return SubjectPing
+	case e.Socket != "":
+		return SubjectSocket
+	case e.Counter != "":
+		return SubjectCounter
+	case e.Event != "":
+		return SubjectEvent
+	case e.Up != nil || e.LinkUp != nil || e.MTU != nil || e.Address != nil:
+		return SubjectInterface
+	}
+	return ""
+}
+
+// EventMatches reports whether an event's text is one that e counts.
+func (e *Expect) EventMatches(text string) bool {
+	if e.EventRegexp != nil {
+		return e.EventRegexp.MatchString(text)
+	}
+	return strings.Contains(text, e.Event)
 }
 
 // Kind returns "expect".
@@ -133,21 +201,42 @@ func (e *Expect) Describe() string {
 	if e.Error != "" {
 		conds = append(conds, fmt.Sprintf("%s error %s", e.Socket, e.Error))
 	}
-	if e.Counter != "" {
-		subject := e.Node
-		if e.Interface != "" {
-			subject += " " + e.Interface
-		}
-		subject += " " + e.Counter
-		if e.Equals != nil {
+	if e.State != "" {
+		conds = append(conds, fmt.Sprintf("%s %s", e.Socket, e.State))
+	}
+	subject := e.Node
+	if e.Interface != "" {
+		subject += " " + e.Interface
+	}
+	bounds := func(subject string) {
+		switch {
+		case e.Equals != nil:
 			conds = append(conds, fmt.Sprintf("%s = %d", subject, *e.Equals))
-		}
-		if e.Min != nil {
+		case e.Count != nil:
+			conds = append(conds, fmt.Sprintf("%s = %d", subject, *e.Count))
+		case e.Min != nil && e.Max != nil:
+			conds = append(conds, fmt.Sprintf("%d ≤ %s ≤ %d", *e.Min, subject, *e.Max))
+		case e.Min != nil:
 			conds = append(conds, fmt.Sprintf("%s ≥ %d", subject, *e.Min))
-		}
-		if e.Max != nil {
+		case e.Max != nil:
 			conds = append(conds, fmt.Sprintf("%s ≤ %d", subject, *e.Max))
 		}
+	}
+	switch e.Subject() {
+	case SubjectCounter:
+		bounds(subject + " " + e.Counter)
+	case SubjectEvent:
+		pattern := strconv.Quote(e.Event)
+		if e.EventRegexp != nil {
+			pattern = e.Event
+		}
+		if e.Count == nil && e.Min == nil && e.Max == nil {
+			conds = append(conds, subject+" event "+pattern)
+		} else {
+			bounds(subject + " events " + pattern)
+		}
+	case SubjectInterface:
+		conds = append(conds, subject+" "+e.interfaceWant())
 	}
 	s := "expect " + strings.Join(conds, ", ")
 	if len(conds) == 0 {
@@ -157,6 +246,29 @@ func (e *Expect) Describe() string {
 		s += " within " + e.Within.String()
 	}
 	return s
+}
+
+// interfaceWant formats the interface state e wants: "up, link down, mtu
+// 1400, 10.0.0.5/24".
+func (e *Expect) interfaceWant() string {
+	var want []string
+	if e.Up != nil {
+		want = append(want, map[bool]string{true: "up", false: "down"}[*e.Up])
+	}
+	if e.LinkUp != nil {
+		want = append(want, map[bool]string{true: "link up", false: "link down"}[*e.LinkUp])
+	}
+	if e.MTU != nil {
+		want = append(want, fmt.Sprintf("mtu %d", *e.MTU))
+	}
+	if e.Address != nil {
+		if e.Address.IsValid() {
+			want = append(want, e.Address.String())
+		} else {
+			want = append(want, "no address")
+		}
+	}
+	return strings.Join(want, ", ")
 }
 
 // Socket opens a socket on a stack.

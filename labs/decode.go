@@ -191,6 +191,8 @@ type field struct {
 	pos    Pos      // the value's position, or the key's for a null or block collection
 	path   string
 	failed bool // resolving the value reported an error
+	// reported is set once the field's missing value has been reported.
+	reported bool
 }
 
 // object is a decoded mapping.
@@ -289,6 +291,27 @@ func (o *object) get(key string) *field {
 	return f
 }
 
+// scalar returns the field for key when it holds a value, nil when key is
+// absent. A key with no value (null) is reported once: a scalar field
+// needs one (a collection does not: use get).
+func (o *object) scalar(key string) *field {
+	if o == nil {
+		return nil
+	}
+	f := o.byKey[key]
+	if f == nil {
+		return nil
+	}
+	if f.value == nil {
+		if !f.failed && !f.reported {
+			f.reported = true
+			o.d.errorf(f.keyPos, f.path, "no value: give one, or leave %s out", key)
+		}
+		return nil
+	}
+	return f
+}
+
 // has reports whether key is present, even with a null value.
 func (o *object) has(key string) bool {
 	return o != nil && o.byKey[key] != nil
@@ -321,13 +344,39 @@ func (d *decoder) sequence(n ast.Node, path string, pos Pos) []elem {
 	return nil
 }
 
-// str decodes a string: any scalar, taken as written.
+// str decodes a string. Numbers and booleans are not strings: a string
+// that looks like one must be quoted, as JSON Schema (and so editors)
+// read YAML.
 func (d *decoder) str(f *field) (string, bool) {
-	if !isScalar(f.value) {
-		d.errorf(f.pos, f.path, "expected a string, got %s", describe(f.value))
-		return "", false
+	switch f.value.(type) {
+	case *ast.StringNode, *ast.LiteralNode:
+		return scalarText(f.value), true
 	}
-	return scalarText(f.value), true
+	if isScalar(f.value) {
+		d.errorf(f.pos, f.path, "expected a string, got %s (quote it: %q)", describe(f.value), scalarText(f.value))
+	} else {
+		d.errorf(f.pos, f.path, "expected a string, got %s", describe(f.value))
+	}
+	return "", false
+}
+
+// ref decodes a reference to something the lab names (a node, an
+// interface, a socket...): a string that is not empty.
+func (o *object) ref(key string, dst *string) bool {
+	f := o.scalar(key)
+	if f == nil {
+		return false
+	}
+	v, ok := o.d.str(f)
+	if !ok {
+		return false
+	}
+	if v == "" {
+		o.d.errorf(f.pos, f.path, "%s is empty: name what it refers to", key)
+		return false
+	}
+	*dst = v
+	return true
 }
 
 // integer decodes an integer from lo to hi.
@@ -404,7 +453,7 @@ func (d *decoder) text(f *field, parse func(string) error) bool {
 // and not null, and report whether they did.
 
 func (o *object) str(key string, dst *string) bool {
-	if f := o.get(key); f != nil {
+	if f := o.scalar(key); f != nil {
 		if v, ok := o.d.str(f); ok {
 			*dst = v
 			return true
@@ -414,7 +463,7 @@ func (o *object) str(key string, dst *string) bool {
 }
 
 func (o *object) int(key string, dst *int, lo, hi int64) bool {
-	if f := o.get(key); f != nil {
+	if f := o.scalar(key); f != nil {
 		if v, ok := o.d.integer(f, lo, hi); ok {
 			*dst = int(v)
 			return true
@@ -424,7 +473,7 @@ func (o *object) int(key string, dst *int, lo, hi int64) bool {
 }
 
 func (o *object) bool(key string, dst *bool) bool {
-	if f := o.get(key); f != nil {
+	if f := o.scalar(key); f != nil {
 		if v, ok := o.d.boolean(f); ok {
 			*dst = v
 			return true
@@ -434,26 +483,34 @@ func (o *object) bool(key string, dst *bool) bool {
 }
 
 func (o *object) text(key string, parse func(string) error) bool {
-	if f := o.get(key); f != nil {
+	if f := o.scalar(key); f != nil {
 		return o.d.text(f, parse)
 	}
 	return false
 }
 
 func (o *object) duration(key string, dst *Duration) bool {
-	return o.text(key, func(s string) error { return dst.UnmarshalText([]byte(s)) })
+	return o.text(key, func(s string) error {
+		return strict(s, reDuration, dst, "not a duration: %q (write a number and a unit, such as 500ms or 2s)")
+	})
 }
 
 func (o *object) percent(key string, dst *Percent) bool {
-	return o.text(key, func(s string) error { return dst.UnmarshalText([]byte(s)) })
+	return o.text(key, func(s string) error {
+		return strict(s, rePercent, dst, "not a percentage: %q (write a number from 0 to 100 and a %% sign, such as 5%% or 0.1%%)")
+	})
 }
 
 func (o *object) rate(key string, dst *Rate) bool {
-	return o.text(key, func(s string) error { return dst.UnmarshalText([]byte(s)) })
+	return o.text(key, func(s string) error {
+		return strict(s, reRate, dst, "not a rate: %q (write bits per second with a unit, such as 512kbit, 10Mbit or 1Gbit)")
+	})
 }
 
 func (o *object) mac(key string, dst *MAC) bool {
-	return o.text(key, func(s string) error { return dst.UnmarshalText([]byte(s)) })
+	return o.text(key, func(s string) error {
+		return strict(s, reMAC, dst, "not a MAC address: %q (write six hex bytes, such as 02:00:00:00:00:0a)")
+	})
 }
 
 func (o *object) addr(key string, dst *netip.Addr) bool {
@@ -488,7 +545,7 @@ func (o *object) intPtr(key string, lo, hi int64) *int {
 
 // uintPtr decodes an optional non-negative integer into a new pointer.
 func (o *object) uintPtr(key string) *uint64 {
-	if f := o.get(key); f != nil {
+	if f := o.scalar(key); f != nil {
 		if v, ok := o.d.uinteger(f); ok {
 			return &v
 		}
@@ -525,10 +582,17 @@ func (o *object) require(keys ...string) bool {
 	}
 	ok := true
 	for _, k := range keys {
-		if f := o.byKey[k]; f != nil && f.failed {
+		f := o.byKey[k]
+		switch {
+		case f != nil && f.failed:
 			ok = false
-		} else if o.get(k) == nil {
-			o.d.errorf(o.pos, o.path, "missing %s", k)
+		case f == nil || f.value == nil:
+			if f == nil || !f.reported {
+				o.d.errorf(o.pos, o.path, "missing %s", k)
+			}
+			if f != nil {
+				f.reported = true
+			}
 			ok = false
 		}
 	}

@@ -113,7 +113,7 @@ func (d *decoder) lab(root ast.Node, pos Pos) *Lab {
 		}
 	}
 	o.str("description", &lab.Description)
-	if f := o.get("clock"); f != nil {
+	if f := o.scalar("clock"); f != nil {
 		if s, ok := d.str(f); ok {
 			switch ClockKind(s) {
 			case ClockVirtual, ClockReal:
@@ -123,7 +123,7 @@ func (d *decoder) lab(root ast.Node, pos Pos) *Lab {
 			}
 		}
 	}
-	if f := o.get("seed"); f != nil {
+	if f := o.scalar("seed"); f != nil {
 		if v, ok := d.uinteger(f); ok {
 			lab.Seed = v
 		}
@@ -178,7 +178,7 @@ func (d *decoder) node(f *field) Node {
 		n.Kind = ""
 		return n
 	}
-	if kf := o.get("kind"); kf != nil {
+	if kf := o.scalar("kind"); kf != nil {
 		n.Kind = ""
 		if s, ok := d.str(kf); ok {
 			switch NodeKind(s) {
@@ -296,7 +296,7 @@ func (d *decoder) routeFields(o *object, to *netip.Prefix, via *netip.Addr, ifac
 		f := o.get("via")
 		d.errorf(f.pos, f.path, "via %s is not a next hop", *via)
 	}
-	o.str("interface", iface)
+	o.ref("interface", iface)
 	if !o.has("via") && !o.has("interface") {
 		d.errorf(o.pos, o.path, "a route needs via, interface or both")
 	}
@@ -395,7 +395,7 @@ func (d *decoder) links(f *field) []Link {
 				l.B = d.endpoint(eps[1])
 			}
 		}
-		if tf := o.get("type"); tf != nil {
+		if tf := o.scalar("type"); tf != nil {
 			if s, ok := d.str(tf); ok {
 				if s != LinkPipe {
 					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe)", s)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -126,7 +127,9 @@ func TestKitchenSink(t *testing.T) {
 			{Name: "recv on s1 within 1s", Action: &Recv{Socket: "s1", Count: 1, Within: Duration(1e9)}},
 			{Name: "expect s1 bytes-received = 5, s1 datagrams-received = 1", Action: &Expect{PingStep: -1, Socket: "s1", BytesReceived: ptr(5), DatagramsReceived: ptr(1)}},
 			{Name: "expect s1 error ECONNREFUSED within 1s", Action: &Expect{PingStep: -1, Socket: "s1", Error: "ECONNREFUSED", Within: ptr(Duration(1e9))}},
+			{Name: "expect s1 connected", Action: &Expect{PingStep: -1, Socket: "s1", State: "connected"}},
 			{Name: "close s1", Action: &Close{Socket: "s1"}},
+			{Name: "expect s1 closed", Action: &Expect{PingStep: -1, Socket: "s1", State: "closed"}},
 			{Name: "add a:eth3 10.0.3.1/24 on l3", Action: &AddInterface{Node: "a", Name: "eth3", MAC: mac("02:00:00:00:00:33"), Address: pfx("10.0.3.1/24"), MTU: 1500, Up: true, Link: "l3"}},
 			{Name: "add b:eth1", Action: &AddInterface{Node: "b", Name: "eth1", MAC: mac("02:00:00:00:02:01"), MTU: 1500, Up: true}},
 			{Name: "remove a:eth3", Action: &RemoveInterface{Node: "a", Name: "eth3"}},
@@ -140,9 +143,14 @@ func TestKitchenSink(t *testing.T) {
 			}},
 			{Name: "impair l2 rate 0bit", Action: &Impair{Link: "l2", Rate: ptr(Rate(0))}},
 			{Name: "wait 2s", Action: &Wait{Duration: Duration(2e9)}},
-			{Name: "expect a eth0 rx-frames ≥ 3, a eth0 rx-frames ≤ 10 within 1s", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth0", Counter: "rx-frames", Min: ptr(uint64(3)), Max: ptr(uint64(10)), Within: ptr(Duration(1e9))}},
+			{Name: "expect 3 ≤ a eth0 rx-frames ≤ 10 within 1s", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth0", Counter: "rx-frames", Min: ptr(uint64(3)), Max: ptr(uint64(10)), Within: ptr(Duration(1e9))}},
 			{Name: "expect a eth0 drops:no-route = 0", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth0", Counter: "drops:no-route", Equals: ptr(uint64(0))}},
 			{Name: "expect a ip-forwarded = 0", Action: &Expect{PingStep: -1, Node: "a", Counter: "ip-forwarded", Equals: ptr(uint64(0))}},
+			{Name: "expect a eth0 down, link up, mtu 1400, 10.0.0.5/24 within 1s", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth0", Up: ptr(false), LinkUp: ptr(true), MTU: ptr(1400), Address: ptr(pfx("10.0.0.5/24")), Within: ptr(Duration(1e9))}},
+			{Name: "expect a eth1 no address", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth1", Address: ptr(netip.Prefix{})}},
+			{Name: `expect a event "ARP 10.0.0.2 reachable" within 1s`, Action: &Expect{PingStep: -1, Node: "a", Event: "ARP 10.0.0.2 reachable", Within: ptr(Duration(1e9))}},
+			{Name: "expect a eth3 events /^netif (added|removed)/ = 2", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth3", Event: "/^netif (added|removed)/", EventRegexp: regexp.MustCompile("^netif (added|removed)"), Count: ptr(uint64(2))}},
+			{Name: `expect 0 ≤ b events "address conflict" ≤ 1`, Action: &Expect{PingStep: -1, Node: "b", Event: "address conflict", Min: ptr(uint64(0)), Max: ptr(uint64(1))}},
 		},
 	}
 	got := stripPos(lab)

@@ -3,8 +3,12 @@ package labs
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
 // actionKeys are the actions a step may hold, one each.
@@ -49,7 +53,7 @@ func (d *decoder) steps(f *field) []Step {
 			steps = append(steps, s)
 			continue
 		}
-		o.str("name", &s.Name)
+		o.ref("name", &s.Name)
 		s.At = o.durationPtr("at")
 		s.After = o.durationPtr("after")
 		if o.has("at") && o.has("after") {
@@ -112,7 +116,7 @@ func (d *decoder) ping(f *field) Action {
 	if ok {
 		o.require("from", "to")
 	}
-	o.str("from", &p.From)
+	o.ref("from", &p.From)
 	if o.addr("to", &p.To) && p.To.IsUnspecified() {
 		d.errorf(o.get("to").pos, o.fieldPath("to"), "cannot ping %s", p.To)
 	}
@@ -126,26 +130,43 @@ func (d *decoder) ping(f *field) Action {
 	return p
 }
 
-// Expect's keys, by the subject they check.
-var (
-	expectPingConds    = []string{"ping-replies", "ping-replies-min"}
-	expectSocketConds  = []string{"bytes-received", "datagrams-received", "error"}
-	expectCounterConds = []string{"equals", "min", "max"}
-	expectFields       = []string{
-		"ping", "ping-replies", "ping-replies-min",
-		"socket", "bytes-received", "datagrams-received", "error",
-		"node", "interface", "counter", "equals", "min", "max",
-		"within",
+// expectSubjects are the subjects an expect checks, each with the keys
+// that choose it (its conditions), the keys it requires and the other keys
+// it allows.
+var expectSubjects = []struct {
+	name     string
+	what     string
+	conds    []string
+	required []string
+	others   []string
+}{
+	{SubjectPing, "a ping", []string{"ping-replies", "ping-replies-min"}, nil, []string{"ping"}},
+	{SubjectSocket, "a socket", []string{"bytes-received", "datagrams-received", "error", "state"}, []string{"socket"}, nil},
+	{SubjectCounter, "a counter", []string{"counter"}, []string{"node", "counter"}, []string{"interface", "equals", "min", "max"}},
+	{SubjectInterface, "an interface's state", []string{"up", "link-up", "mtu", "address"}, []string{"node", "interface"}, nil},
+	{SubjectEvent, "events", []string{"event"}, []string{"node", "event"}, []string{"interface", "count", "min", "max"}},
+}
+
+// expectFields are all the keys of an expect.
+var expectFields = func() []string {
+	var keys []string
+	for _, sub := range expectSubjects {
+		for _, k := range slices.Concat(sub.required, sub.conds, sub.others) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
 	}
-)
+	return append(keys, "within")
+}()
 
 func (d *decoder) expect(f *field) Action {
 	e := &Expect{PingStep: -1}
 	o, ok := d.actionObject(f, expectFields...)
-	o.str("ping", &e.Ping)
+	o.ref("ping", &e.Ping)
 	e.PingReplies = o.intPtr("ping-replies", 0, 1<<20)
 	e.PingRepliesMin = o.intPtr("ping-replies-min", 0, 1<<20)
-	o.str("socket", &e.Socket)
+	o.ref("socket", &e.Socket)
 	e.BytesReceived = o.intPtr("bytes-received", 0, 1<<62)
 	e.DatagramsReceived = o.intPtr("datagrams-received", 0, 1<<62)
 	if o.str("error", &e.Error) {
@@ -153,8 +174,12 @@ func (d *decoder) expect(f *field) Action {
 			d.errorf(o.get("error").pos, o.fieldPath("error"), "%v", err)
 		}
 	}
-	o.str("node", &e.Node)
-	o.str("interface", &e.Interface)
+	if o.str("state", &e.State) && !slices.Contains(SocketStates, e.State) {
+		d.errorf(o.get("state").pos, o.fieldPath("state"), "unknown socket state %q (states: %s)%s",
+			e.State, oneOf(SocketStates), suggest(e.State, SocketStates))
+	}
+	o.ref("node", &e.Node)
+	o.ref("interface", &e.Interface)
 	if o.str("counter", &e.Counter) {
 		if err := checkCounter(e.Counter, o.has("interface")); err != nil {
 			d.errorf(o.get("counter").pos, o.fieldPath("counter"), "%v", err)
@@ -163,64 +188,144 @@ func (d *decoder) expect(f *field) Action {
 	e.Equals = o.uintPtr("equals")
 	e.Min = o.uintPtr("min")
 	e.Max = o.uintPtr("max")
+	e.Count = o.uintPtr("count")
+	e.Up = o.boolPtr("up")
+	e.LinkUp = o.boolPtr("link-up")
+	e.MTU = o.intPtr("mtu", MinMTU, MaxMTU)
+	e.Address = d.addressOrNone(o, "address")
+	if o.str("event", &e.Event) {
+		d.eventPattern(o, e)
+	}
 	e.Within = o.durationPtr("within")
 	if !ok {
 		return e
 	}
 
-	// An expect checks one subject, and says what it expects of it.
+	// An expect checks one subject, chosen by its conditions, and says
+	// what it expects of it.
 	has := func(keys ...string) bool {
-		for _, k := range keys {
-			if o.has(k) {
-				return true
+		return slices.ContainsFunc(keys, o.has)
+	}
+	var chosen []int
+	for i, sub := range expectSubjects {
+		if has(sub.conds...) {
+			chosen = append(chosen, i)
+		}
+	}
+	switch len(chosen) {
+	case 0:
+		// The keys given may say which subject was meant.
+		var meant []int
+		for i, sub := range expectSubjects {
+			if has(sub.required...) || has(sub.others...) {
+				meant = append(meant, i)
 			}
 		}
-		return false
-	}
-	subjects := 0
-	for _, conds := range [][]string{expectPingConds, expectSocketConds, append([]string{"counter"}, expectCounterConds...)} {
-		if has(conds...) {
-			subjects++
+		if len(meant) == 1 {
+			sub := expectSubjects[meant[0]]
+			d.errorf(o.pos, o.path, "expect has no condition: give %s", oneOf(sub.conds))
+			return e
 		}
-	}
-	switch {
-	case subjects == 0:
-		d.errorf(o.pos, o.path, "expect has no condition: give %s, %s, or a counter with %s",
-			strings.Join(expectPingConds, ", "), strings.Join(expectSocketConds, ", "), oneOf(expectCounterConds))
+		var groups []string
+		for _, sub := range expectSubjects {
+			groups = append(groups, fmt.Sprintf("%s (%s)", oneOf(sub.conds), sub.what))
+		}
+		d.errorf(o.pos, o.path, "expect has no condition: give %s", strings.Join(groups, "; "))
 		return e
-	case subjects > 1:
-		d.errorf(o.pos, o.path, "an expect checks one thing (a ping, a socket or a counter): make separate steps")
+	case 1:
+	default:
+		names := make([]string, len(chosen))
+		for i, c := range chosen {
+			names[i] = expectSubjects[c].what
+		}
+		d.errorf(o.pos, o.path, "an expect checks one thing, this one checks %s: make separate steps", andList(names))
 		return e
 	}
-	orphan := func(key, needs string) {
-		if f := o.byKey[key]; f != nil {
-			d.errorf(f.keyPos, f.path, "%s goes with %s", key, needs)
+	sub := expectSubjects[chosen[0]]
+	o.require(sub.required...)
+	for _, f := range o.fields {
+		if f.key == "within" || slices.Contains(sub.conds, f.key) || slices.Contains(sub.required, f.key) || slices.Contains(sub.others, f.key) {
+			continue
 		}
+		d.errorf(f.keyPos, f.path, "%s does not go with %s: %s", f.key, oneOf(sub.conds), expectKeyHint(f.key))
 	}
-	if !has(expectPingConds...) {
-		orphan("ping", oneOf(expectPingConds))
+	switch sub.name {
+	case SubjectCounter:
+		if !has("equals", "min", "max") {
+			d.errorf(o.pos, o.path, "counter %s needs a bound: equals, min or max", e.Counter)
+		}
+		d.exclusiveBounds(o, "equals")
+	case SubjectEvent:
+		d.exclusiveBounds(o, "count")
 	}
-	if has(expectSocketConds...) {
-		o.require("socket")
-	} else {
-		orphan("socket", oneOf(expectSocketConds))
-	}
-	if has("counter") || has(expectCounterConds...) {
-		o.require("node", "counter")
-		if !has(expectCounterConds...) {
-			d.errorf(o.pos, o.path, "counter %s needs a bound: %s", e.Counter, oneOf(expectCounterConds))
-		}
-		if e.Equals != nil && (e.Min != nil || e.Max != nil) {
-			d.errorf(o.byKey["equals"].keyPos, o.fieldPath("equals"), "equals leaves no room for min or max")
-		}
-		if e.Min != nil && e.Max != nil && *e.Min > *e.Max {
-			d.errorf(o.byKey["max"].pos, o.fieldPath("max"), "max %d is less than min %d", *e.Max, *e.Min)
-		}
-	} else {
-		orphan("node", "counter")
-		orphan("interface", "counter")
+	if e.Min != nil && e.Max != nil && *e.Min > *e.Max {
+		d.errorf(o.byKey["max"].pos, o.fieldPath("max"), "max %d is less than min %d", *e.Max, *e.Min)
 	}
 	return e
+}
+
+// expectKeyHint says which subject an expect's key belongs to.
+func expectKeyHint(key string) string {
+	var subs []string
+	for _, sub := range expectSubjects {
+		if slices.Contains(sub.conds, key) || slices.Contains(sub.required, key) || slices.Contains(sub.others, key) {
+			subs = append(subs, sub.what)
+		}
+	}
+	return "it is for expectations of " + oneOf(subs)
+}
+
+// exclusiveBounds reports an exact bound (equals, count) given with min or
+// max.
+func (d *decoder) exclusiveBounds(o *object, key string) {
+	if f := o.byKey[key]; f != nil && (o.has("min") || o.has("max")) {
+		d.errorf(f.keyPos, f.path, "%s leaves no room for min or max", key)
+	}
+}
+
+// addressOrNone decodes an interface address, or "none" for no address
+// (the zero Prefix).
+func (d *decoder) addressOrNone(o *object, key string) *netip.Prefix {
+	af := o.scalar(key)
+	if af == nil {
+		return nil
+	}
+	if s, ok := af.value.(*ast.StringNode); ok && s.Value == "none" {
+		return &netip.Prefix{}
+	}
+	var p netip.Prefix
+	if !o.prefix(key, &p) {
+		return nil
+	}
+	d.checkIfaceAddr(o, key, p)
+	return &p
+}
+
+// eventPattern checks an expected event's text, and compiles it when it is
+// written as a regular expression, between slashes.
+func (d *decoder) eventPattern(o *object, e *Expect) {
+	f := o.get("event")
+	re, isRE := strings.CutPrefix(e.Event, "/")
+	if isRE {
+		re, isRE = strings.CutSuffix(re, "/")
+	}
+	switch {
+	case e.Event == "":
+		d.errorf(f.pos, f.path, "event is empty: give text that the event says, such as \"ARP 10.0.0.2 reachable\"")
+	case isRE && re == "":
+		d.errorf(f.pos, f.path, "empty regular expression: write text between the slashes, such as /ARP .* stale/")
+	case isRE:
+		compiled, err := regexp.Compile(re)
+		if err != nil {
+			msg := err.Error()
+			if pe, ok := err.(*syntax.Error); ok {
+				msg = pe.Code.String() + ": " + pe.Expr
+			}
+			d.errorf(f.pos, f.path, "bad regular expression %s: %s", e.Event, msg)
+			return
+		}
+		e.EventRegexp = compiled
+	}
 }
 
 func (d *decoder) socket(f *field) Action {
@@ -229,7 +334,7 @@ func (d *decoder) socket(f *field) Action {
 	if ok {
 		o.require("node", "id")
 	}
-	o.str("node", &s.Node)
+	o.ref("node", &s.Node)
 	d.id(o, "id", "socket id", &s.ID)
 	if o.str("proto", &s.Proto) && s.Proto != "udp" {
 		pf := o.get("proto")
@@ -252,7 +357,7 @@ func (d *decoder) send(f *field) Action {
 	if ok {
 		o.require("socket")
 	}
-	o.str("socket", &s.Socket)
+	o.ref("socket", &s.Socket)
 	if o.addrPort("to", &s.To) && (s.To.Port() == 0 || s.To.Addr().IsUnspecified()) {
 		d.errorf(o.get("to").pos, o.fieldPath("to"), "cannot send to %s", s.To)
 	}
@@ -281,7 +386,7 @@ func (d *decoder) recv(f *field) Action {
 	if ok {
 		o.require("socket")
 	}
-	o.str("socket", &r.Socket)
+	o.ref("socket", &r.Socket)
 	o.int("count", &r.Count, 1, 1<<20)
 	o.duration("within", &r.Within)
 	return r
@@ -293,7 +398,7 @@ func (d *decoder) close(f *field) Action {
 	if ok {
 		o.require("socket")
 	}
-	o.str("socket", &c.Socket)
+	o.ref("socket", &c.Socket)
 	return c
 }
 
@@ -303,7 +408,7 @@ func (d *decoder) addInterface(f *field) Action {
 	if ok {
 		o.require("node", "name")
 	}
-	o.str("node", &a.Node)
+	o.ref("node", &a.Node)
 	if o.str("name", &a.Name) {
 		if err := checkName("interface name", a.Name); err != nil {
 			d.errorf(o.get("name").pos, o.fieldPath("name"), "%v", err)
@@ -315,7 +420,7 @@ func (d *decoder) addInterface(f *field) Action {
 	}
 	o.int("mtu", &a.MTU, MinMTU, MaxMTU)
 	o.bool("up", &a.Up)
-	o.str("link", &a.Link)
+	o.ref("link", &a.Link)
 	return a
 }
 
@@ -325,8 +430,8 @@ func (d *decoder) removeInterface(f *field) Action {
 	if ok {
 		o.require("node", "name")
 	}
-	o.str("node", &r.Node)
-	o.str("name", &r.Name)
+	o.ref("node", &r.Node)
+	o.ref("name", &r.Name)
 	return r
 }
 
@@ -336,22 +441,12 @@ func (d *decoder) setInterface(f *field) Action {
 	if ok {
 		o.require("node", "name")
 	}
-	o.str("node", &s.Node)
-	o.str("name", &s.Name)
+	o.ref("node", &s.Node)
+	o.ref("name", &s.Name)
 	s.Up = o.boolPtr("up")
 	s.LinkUp = o.boolPtr("link-up")
 	s.MTU = o.intPtr("mtu", MinMTU, MaxMTU)
-	if af := o.get("address"); af != nil {
-		if isScalar(af.value) && scalarText(af.value) == "none" {
-			s.Address = &netip.Prefix{}
-		} else {
-			var p netip.Prefix
-			if o.prefix("address", &p) {
-				s.Address = &p
-				d.checkIfaceAddr(o, "address", p)
-			}
-		}
-	}
+	s.Address = d.addressOrNone(o, "address")
 	if ok && !o.has("up") && !o.has("link-up") && !o.has("mtu") && !o.has("address") {
 		d.errorf(o.pos, o.path, "set-interface changes nothing: give up, link-up, mtu or address")
 	}
@@ -365,7 +460,7 @@ func (d *decoder) addRoute(f *field) Action {
 		o.require("node")
 		d.routeFields(o, &a.To, &a.Via, &a.Interface)
 	}
-	o.str("node", &a.Node)
+	o.ref("node", &a.Node)
 	return a
 }
 
@@ -375,7 +470,7 @@ func (d *decoder) removeRoute(f *field) Action {
 	if ok {
 		o.require("node", "to")
 	}
-	o.str("node", &r.Node)
+	o.ref("node", &r.Node)
 	if o.prefix("to", &r.To) && r.To != r.To.Masked() {
 		d.errorf(o.get("to").pos, o.fieldPath("to"), "%s has host bits set: a route goes to a network, such as %s", r.To, r.To.Masked())
 	}
@@ -395,7 +490,7 @@ func (d *decoder) impairStep(f *field) Action {
 			d.errorf(o.pos, o.path, "impair changes nothing: give %s", oneOf(impairFields))
 		}
 	}
-	o.str("link", &im.Link)
+	o.ref("link", &im.Link)
 	return im
 }
 

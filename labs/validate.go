@@ -33,6 +33,8 @@ type vnode struct {
 	index  int            // 1-based position in the file
 	ifaces map[string]MAC // the interfaces it has now
 	count  int            // interfaces it ever had, for derived MACs
+	// ever holds the names of the interfaces it had at some point so far.
+	ever map[string]bool
 }
 
 // vendpoint is a stack end of a link.
@@ -86,7 +88,7 @@ func nodePath(name string) string { return childPath("$.nodes", name) }
 func (v *validator) checkNodes() {
 	for i := range v.lab.Nodes {
 		n := &v.lab.Nodes[i]
-		vn := &vnode{node: n, index: i + 1, ifaces: map[string]MAC{}}
+		vn := &vnode{node: n, index: i + 1, ifaces: map[string]MAC{}, ever: map[string]bool{}}
 		v.nodes[n.Name] = vn
 		np := nodePath(n.Name)
 		for j := range n.Interfaces {
@@ -145,6 +147,7 @@ func (v *validator) addIface(vn *vnode, name string, mac *MAC, path string) {
 		v.macs[*mac] = key
 	}
 	vn.ifaces[name] = *mac
+	vn.ever[name] = true
 }
 
 // removeIface takes interface name away from vn.
@@ -406,11 +409,24 @@ func (v *validator) checkExpect(e *Expect, path string) {
 		}
 	}
 	if e.Socket != "" {
-		v.socket(path+".socket", e.Socket)
+		_, closed := v.closed[e.Socket]
+		switch {
+		case !closed || e.State != "closed" || v.sockets[e.Socket] != nil:
+			v.socket(path+".socket", e.Socket)
+		case e.BytesReceived != nil || e.DatagramsReceived != nil || e.Error != "":
+			v.errorf(path, "socket %s was closed at line %d: only its state (closed) can be checked", e.Socket, v.closed[e.Socket])
+		}
 	}
 	if e.Node != "" {
-		vn := v.stack(path+".node", e.Node, "a counter")
-		if e.Interface != "" {
+		vn := v.stack(path+".node", e.Node, "an expect of "+map[bool]string{true: "events", false: "a counter or an interface"}[e.Event != ""])
+		switch {
+		case e.Interface == "":
+		case e.Event != "":
+			// Events of an interface that is gone still count.
+			if vn != nil && !vn.ever[e.Interface] {
+				v.errorf(path+".interface", "%s never has an interface %q%s", vn.node.Name, e.Interface, suggest(e.Interface, slices.Sorted(maps.Keys(vn.ever))))
+			}
+		default:
 			v.checkIface(path+".interface", vn, e.Interface)
 		}
 	}

@@ -188,11 +188,11 @@ var errIPv6 = errors.New("netlab is IPv4-only")
 // parseAddr parses an IPv4 address such as 10.0.0.1.
 func parseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("not an IPv4 address: %q", s)
-	}
-	if !a.Is4() {
+	if err == nil && !a.Is4() {
 		return netip.Addr{}, fmt.Errorf("IPv6 address %q: %w", s, errIPv6)
+	}
+	if err != nil || !reIPv4.MatchString(s) {
+		return netip.Addr{}, fmt.Errorf("not an IPv4 address: %q", s)
 	}
 	return a, nil
 }
@@ -213,6 +213,9 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	if !p.Addr().Is4() {
 		return netip.Prefix{}, fmt.Errorf("IPv6 prefix %q: %w", s, errIPv6)
 	}
+	if !rePrefix.MatchString(s) {
+		return netip.Prefix{}, fmt.Errorf("not an IPv4 prefix: %q (write address/length, such as 10.0.0.1/24)", s)
+	}
 	return p, nil
 }
 
@@ -230,6 +233,9 @@ func parseAddrPort(s string) (netip.AddrPort, error) {
 	}
 	if !ap.Addr().Is4() {
 		return netip.AddrPort{}, fmt.Errorf("IPv6 address %q: %w", s, errIPv6)
+	}
+	if !reAddrPort.MatchString(s) {
+		return netip.AddrPort{}, fmt.Errorf("not an IPv4 address:port: %q (such as 10.0.0.1:7)", s)
 	}
 	return ap, nil
 }

@@ -27,6 +27,11 @@ type StepResult struct {
 	// Detail says what happened: "3/3 replies, rtt 2.000/2.000/2.000 ms",
 	// or why the step failed.
 	Detail string `json:"detail,omitempty"`
+	// Want and Got are set when an expectation did not hold: what it
+	// wanted and what the runner saw (as in Detail, which says it in a
+	// sentence).
+	Want string `json:"want,omitempty"`
+	Got  string `json:"got,omitempty"`
 	// At is the clock time the step started at; Took how long it ran.
 	At   time.Duration `json:"-"`
 	Took time.Duration `json:"-"`

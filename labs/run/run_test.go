@@ -127,10 +127,10 @@ func TestFailedExpectationsFailTheRun(t *testing.T) {
 	if rep.Passed {
 		t.Fatal("a lab whose expectations fail passed")
 	}
-	if got := rep.Steps[1]; got.Status != run.Failed || !strings.Contains(got.Detail, "got 0 ping replies, want 2") {
-		t.Errorf("step 2: got %s %q", got.Status, got.Detail)
+	if got := rep.Steps[1]; got.Status != run.Failed || got.Detail != "ping replies: want 2, got 0 of 2" || got.Want != "2" || got.Got != "0 of 2" {
+		t.Errorf("step 2: got %s %q (want %q, got %q)", got.Status, got.Detail, got.Want, got.Got)
 	}
-	if got := rep.Steps[2]; got.Status != run.Failed || got.Took != 2*time.Second {
+	if got := rep.Steps[2]; got.Status != run.Failed || got.Took != 2*time.Second || got.Detail != "b eth0 rx-frames: want ≥ 1, got 0 (waited 2s)" {
 		t.Errorf("step 3: got %s after %v (%q), want failed after 2s", got.Status, got.Took, got.Detail)
 	}
 }

@@ -23,6 +23,7 @@ type runner struct {
 	results []StepResult
 	pings   map[int]*sockets.PingResult // by step index
 	socks   map[string]*labSocket
+	closed  map[string]bool // ids of the sockets closed (and not opened again)
 	last    time.Duration // when the previous step ended
 	start   time.Duration
 }
@@ -48,7 +49,7 @@ func (w *World) Run(ctx context.Context) *Report {
 	wallStart := time.Now()
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &runner{w: w, pings: map[int]*sockets.PingResult{}, socks: map[string]*labSocket{}}
+	r := &runner{w: w, pings: map[int]*sockets.PingResult{}, socks: map[string]*labSocket{}, closed: map[string]bool{}}
 	done, errp := w.actor(rctx, "runner", false, func(ctx context.Context) error {
 		r.start = w.Clock.Now()
 		r.last = r.start
@@ -174,6 +175,10 @@ func (r *runner) steps(ctx context.Context) error {
 		res.Status, res.Detail = Passed, detail
 		if err != nil {
 			res.Status, res.Detail = Failed, err.Error()
+			var m *Mismatch
+			if errors.As(err, &m) {
+				res.Want, res.Got = m.Want, m.Got
+			}
 		}
 		r.results = append(r.results, res)
 		r.report(res)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
-	"time"
 
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/sockets"
@@ -22,6 +21,7 @@ func (r *runner) socket(ctx context.Context, a *labs.Socket) (string, error) {
 	}
 	s := &labSocket{node: n, fd: fd}
 	r.socks[a.ID] = s
+	delete(r.closed, a.ID)
 	if a.Bind.IsValid() {
 		if err := n.Sockets.Bind(ctx, fd, a.Bind); err != nil {
 			return "", err
@@ -112,110 +112,6 @@ func (r *runner) close(ctx context.Context, a *labs.Close) (string, error) {
 		return "", err
 	}
 	delete(r.socks, a.Socket)
+	r.closed[a.Socket] = true
 	return "", s.node.Sockets.Close(ctx, s.fd)
-}
-
-// expect checks an expectation, again at every step of clock time until
-// it holds or its deadline passes.
-func (r *runner) expect(ctx context.Context, a *labs.Expect) (string, error) {
-	var deadline time.Duration
-	if a.Within != nil {
-		deadline = r.w.Clock.Now() + a.Within.Std()
-	}
-	poll := 10 * time.Millisecond
-	if a.Within != nil && a.Within.Std()/100 < poll {
-		poll = max(a.Within.Std()/100, time.Millisecond)
-	}
-	for {
-		detail, err := r.check(ctx, a)
-		if err == nil || ctx.Err() != nil || errors.Is(err, errBadExpect) {
-			return detail, err
-		}
-		if r.w.Clock.Now() >= deadline {
-			if a.Within != nil {
-				err = fmt.Errorf("%w (within %v)", err, a.Within.Std())
-			}
-			return detail, err
-		}
-		if err := r.sleepUntil(ctx, min(r.w.Clock.Now()+poll, deadline)); err != nil {
-			return "", err
-		}
-	}
-}
-
-var errBadExpect = errors.New("cannot check")
-
-// check evaluates an expectation once.
-func (r *runner) check(ctx context.Context, a *labs.Expect) (string, error) {
-	switch {
-	case a.PingReplies != nil || a.PingRepliesMin != nil:
-		res := r.pings[a.PingStep]
-		if res == nil {
-			return "", fmt.Errorf("%w: the ping has not run", errBadExpect)
-		}
-		got := res.Received
-		if a.PingReplies != nil && got != *a.PingReplies {
-			return "", fmt.Errorf("got %d ping replies, want %d", got, *a.PingReplies)
-		}
-		if a.PingRepliesMin != nil && got < *a.PingRepliesMin {
-			return "", fmt.Errorf("got %d ping replies, want at least %d", got, *a.PingRepliesMin)
-		}
-		return fmt.Sprintf("%d/%d replies", got, res.Sent), nil
-	case a.Socket != "":
-		s := r.socks[a.Socket]
-		if s == nil {
-			return "", fmt.Errorf("%w: no open socket %q", errBadExpect, a.Socket)
-		}
-		if a.BytesReceived != nil && s.bytes != *a.BytesReceived {
-			return "", fmt.Errorf("socket %s received %d B, want %d", a.Socket, s.bytes, *a.BytesReceived)
-		}
-		if a.DatagramsReceived != nil && s.datagrams != *a.DatagramsReceived {
-			return "", fmt.Errorf("socket %s received %d datagrams, want %d", a.Socket, s.datagrams, *a.DatagramsReceived)
-		}
-		if a.Error != "" {
-			got := r.socketError(ctx, s)
-			if got != a.Error {
-				return "", fmt.Errorf("socket %s has error %s, want %s", a.Socket, got, a.Error)
-			}
-			return "error " + got, nil
-		}
-		return fmt.Sprintf("%d B in %d datagram(s)", s.bytes, s.datagrams), nil
-	case a.Counter != "":
-		n, err := r.stack(a.Node)
-		if err != nil {
-			return "", fmt.Errorf("%w: %v", errBadExpect, err)
-		}
-		v, err := netifapiCounter(ctx, n, a.Interface, a.Counter)
-		if err != nil {
-			return "", fmt.Errorf("%w: %v", errBadExpect, err)
-		}
-		what := a.Node + " " + a.Counter
-		if a.Interface != "" {
-			what = a.Node + " " + a.Interface + " " + a.Counter
-		}
-		switch {
-		case a.Equals != nil && v != *a.Equals:
-			return "", fmt.Errorf("%s is %d, want %d", what, v, *a.Equals)
-		case a.Min != nil && v < *a.Min:
-			return "", fmt.Errorf("%s is %d, want at least %d", what, v, *a.Min)
-		case a.Max != nil && v > *a.Max:
-			return "", fmt.Errorf("%s is %d, want at most %d", what, v, *a.Max)
-		}
-		return fmt.Sprintf("%s = %d", what, v), nil
-	}
-	return "", fmt.Errorf("%w: expectation has no condition", errBadExpect)
-}
-
-// socketError is the errno name of a socket's error: the last error a
-// step saw on it, else its pending SO_ERROR, else "none".
-func (r *runner) socketError(ctx context.Context, s *labSocket) string {
-	if s.lastErr == nil {
-		if v, err := s.node.Sockets.GetSockOpt(ctx, s.fd, sockets.SO_ERROR); err == nil && v != 0 {
-			s.lastErr = syscall.Errno(v)
-		}
-	}
-	if s.lastErr == nil {
-		return "none"
-	}
-	return sockets.ErrnoName(sockets.Errno(s.lastErr, false))
 }

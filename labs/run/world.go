@@ -89,6 +89,7 @@ type World struct {
 	log      *slog.Logger
 	eventSeq atomic.Uint64
 	stuck    chan error
+	events   *eventLog // state events, for expectations of events (events.go)
 
 	mu     sync.Mutex
 	closed bool
@@ -103,6 +104,11 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 	w := &World{Lab: lab, opts: o, log: o.Logger, stuck: make(chan error, 1)}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
+	}
+	onEvent := o.OnEvent
+	if needsEvents(lab) {
+		w.events = &eventLog{byNode: map[string][]snapshot.Event{}}
+		onEvent = w.events.hook(onEvent)
 	}
 	if lab.Clock == labs.ClockReal {
 		w.Clock = clock.NewReal()
@@ -130,7 +136,7 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 				EventSeq:     &w.eventSeq,
 				PacketEvents: o.PacketEvents,
 				EventRing:    o.EventRing,
-				OnEvent:      o.OnEvent,
+				OnEvent:      onEvent,
 				Logger:       w.log.With("node", n.Name),
 			})
 			node.Stack.Start()
