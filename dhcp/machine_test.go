@@ -266,3 +266,14 @@ func FuzzDHCPReply(f *testing.F) {
 		}
 	})
 }
+
+func TestRelayedReplyAccepted(t *testing.T) {
+	c := clientIn(t, Selecting)
+	relay := func(p *dhcpv4.DHCPv4) { p.GatewayIPAddr = net.IPv4(10, 9, 0, 1); p.HopCount = 1 }
+	if err := c.handle(0, serverReply(c, dhcpv4.MessageTypeOffer, relay)); err != nil || c.state != Requesting {
+		t.Fatalf("relayed OFFER: got %v in %v, want requesting", err, c.state)
+	}
+	if err := c.handle(0, serverReply(c, dhcpv4.MessageTypeAck, relay)); err != nil || c.state != Checking {
+		t.Fatalf("relayed ACK: got %v in %v, want checking", err, c.state)
+	}
+}
