@@ -251,3 +251,23 @@ func TestManyClientsOnSwitch(t *testing.T) {
 		t.Errorf("server has %d leases, want %d", got, clients)
 	}
 }
+
+// TestReplays runs a lossy lease twice: the same seeds give the same
+// event log, jitter and all.
+func TestReplays(t *testing.T) {
+	run := func() []string {
+		var log []string
+		t.Run("run", func(t *testing.T) {
+			w, _, cl := pairWorldSeed(t, mem.Impairments{Loss: 0.3}, 77)
+			w.must("start", netifapi.DHCPStart(w.cctx(), cl, "eth0", dhcp.ClientConfig{}))
+			w.waitState(cl, "eth0", "bound", 5*time.Second, 30*time.Minute)
+			w.sleepUntil(w.clk.Now() + 2*time.Hour)
+			log = w.log()
+		})
+		return log
+	}
+	a, b := run(), run()
+	if len(a) < 5 || fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("two runs differ:\n%v\n%v", a, b)
+	}
+}
