@@ -20,6 +20,7 @@ var forbidden = map[string][]string{
 	"core/snapshot": {"core/clock", "core/link", "netifapi", "sockets", "dhcp", "labs"},
 	"core/clock":    {"core/wire", "core/link", "core/snapshot", "netifapi", "sockets", "labs"},
 	"core/link":     {"netifapi", "sockets", "dhcp", "labs", "ui"},
+	"dhcp":          {"netifapi", "sockets", "labs", "ui", "cmd"},
 	"netifapi":      {"sockets", "labs", "ui", "cmd"},
 	"sockets":       {"netifapi", "labs", "ui", "cmd"},
 	"labs":          {"core", "netifapi", "sockets", "dhcp", "ui", "cmd"},
