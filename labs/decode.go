@@ -25,12 +25,22 @@ type decoder struct {
 	anchors map[string][]*ast.AnchorNode // by name, in file order
 	visits  int
 	tooBig  bool
+	dropped int // errors not kept, past maxCollected
 }
+
+// maxCollected is how many errors a decoder keeps: Load reports the first
+// maxErrors of them in file order, and a file with that many mistakes is
+// not worth the time of finding them all.
+const maxCollected = 10 * maxErrors
 
 // errorf records an error at pos for path.
 func (d *decoder) errorf(pos Pos, path, format string, args ...any) {
 	if d.tooBig {
 		return // what follows comes from nodes that were not expanded
+	}
+	if len(d.errs) >= maxCollected {
+		d.dropped++
+		return
 	}
 	d.errs = append(d.errs, &Error{File: d.file, Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)})
 }

@@ -64,8 +64,14 @@ func TestFuzzCorpus(t *testing.T) {
 }
 
 // FuzzLoad checks that no input makes Load panic, that its errors are
-// well formed, and that what it accepts is a complete lab.
+// well formed, and that what it accepts is a complete lab. Its seeds are
+// the corpus under testdata/fuzz/FuzzLoad (every built-in, broken and
+// kitchen-sink lab) and the hostile inputs: deep nesting, alias bombs,
+// huge files, invalid UTF-8.
 func FuzzLoad(f *testing.F) {
+	for _, src := range hostileInputs(50) {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lab, err := Load("fuzz.yaml", data)
 		if err != nil {

@@ -19,7 +19,11 @@ import (
 // mistake it found, in file order.
 func Load(name string, data []byte) (*Lab, error) {
 	d := &decoder{file: name, pos: map[string]Pos{}}
-	root, err := parse(name, bytes.TrimPrefix(data, []byte("\ufeff")))
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if err := checkInput(name, data); err != nil {
+		return nil, err
+	}
+	root, err := parse(name, data)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +39,10 @@ func Load(name string, data []byte) (*Lab, error) {
 		}
 	}
 	if errs := sortErrors(d.errs); len(errs) > 0 {
+		if d.dropped > 0 {
+			last := errs[len(errs)-1]
+			last.Msg = fmt.Sprintf("too many errors (more than %d); stopping here", maxCollected)
+		}
 		return nil, errs.Err()
 	}
 	lab.Source = name
@@ -450,6 +458,9 @@ func gluedPair(n ast.Node) (string, bool) {
 	}
 	if mv == nil || mv.Key == nil || !isScalar(mv.Value) {
 		return "", false
+	}
+	if _, null := mv.Value.(*ast.NullNode); null {
+		return "", false // {a: }, a mapping whose value is null
 	}
 	k, c, v := mv.Key.GetToken(), mv.Start, mv.Value.GetToken()
 	if k == nil || c == nil || v == nil || k.Position == nil || c.Position == nil || v.Position == nil {

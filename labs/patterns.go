@@ -49,13 +49,13 @@ const (
 )
 
 var (
-	reIPv4             = regexp.MustCompile(PatternIPv4)
-	rePrefix           = regexp.MustCompile(PatternPrefix)
-	reAddrPort         = regexp.MustCompile(PatternAddrPort)
-	reMAC              = regexp.MustCompile(PatternMAC)
-	reDuration         = regexp.MustCompile(PatternDuration)
-	rePercent          = regexp.MustCompile(PatternPercent)
-	reRate             = regexp.MustCompile(PatternRate)
+	reIPv4     = regexp.MustCompile(PatternIPv4)
+	rePrefix   = regexp.MustCompile(PatternPrefix)
+	reAddrPort = regexp.MustCompile(PatternAddrPort)
+	reMAC      = regexp.MustCompile(PatternMAC)
+	reDuration = regexp.MustCompile(PatternDuration)
+	rePercent  = regexp.MustCompile(PatternPercent)
+	reRate     = regexp.MustCompile(PatternRate)
 )
 
 // strict parses s into v, then checks that s is written as the format's

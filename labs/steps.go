@@ -500,7 +500,9 @@ func (d *decoder) wait(f *field) Action {
 		d.errorf(f.pos, f.path, "missing duration, such as wait: 2s")
 		return w
 	}
-	d.text(f, func(s string) error { return w.Duration.UnmarshalText([]byte(s)) })
+	d.text(f, func(s string) error {
+		return strict(s, reDuration, &w.Duration, "not a duration: %q (write a number and a unit, such as 500ms or 2s)")
+	})
 	return w
 }
 

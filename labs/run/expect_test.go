@@ -96,7 +96,7 @@ func TestMismatchesSayWhatWasExpectedAndSeen(t *testing.T) {
 		4:  {"socket s: want connected, got bound", "connected", "bound"},
 		5:  {"socket s bytes received: want 10, got 0 (waited 100ms)", "10", "0"},
 		6:  {"socket s error: want ECONNREFUSED, got none", "ECONNREFUSED", "none"},
-				8:  {"a ip-forwarded: want 1 to 5, got 0", "1 to 5", "0"},
+		8:  {"a ip-forwarded: want 1 to 5, got 0", "1 to 5", "0"},
 		9:  {"a eth0: want link down, mtu 1400, got link up, mtu 1500", "link down, mtu 1400", "link up, mtu 1500"},
 		11: {"b events matching /^ARP .* reachable/: want 5, got 1", "5", "1"},
 	}

@@ -24,7 +24,7 @@ type runner struct {
 	pings   map[int]*sockets.PingResult // by step index
 	socks   map[string]*labSocket
 	closed  map[string]bool // ids of the sockets closed (and not opened again)
-	last    time.Duration // when the previous step ended
+	last    time.Duration   // when the previous step ended
 	start   time.Duration
 }
 
