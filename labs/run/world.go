@@ -56,6 +56,12 @@ type Options struct {
 	// TUI); otherwise Run pauses it there, so that a run's log ends where
 	// its steps end.
 	KeepRunning bool
+	// CaptureDir is where the world's captures go, one pcap file per link
+	// (see World.CapturePath); empty is the current directory.
+	CaptureDir string
+	// CaptureAll captures every link from the start; otherwise only the
+	// links the lab marks capture: true are.
+	CaptureAll bool
 }
 
 // Node is one node of the world.
@@ -90,6 +96,8 @@ type World struct {
 	eventSeq atomic.Uint64
 	stuck    chan error
 	events   *eventLog // state events, for expectations of events (events.go)
+
+	caps captures // the links' pcap captures (capture.go)
 
 	mu     sync.Mutex
 	closed bool
@@ -167,6 +175,10 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 			}
 		}
 	}
+	if err := w.startLabCaptures(); err != nil {
+		w.Close()
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -218,10 +230,11 @@ func (w *World) endpointFor(node, iface string) (link.Endpoint, *Link) {
 	return nil, nil
 }
 
-// Close stops the clock, the apps, the stacks and the links, in that
-// order: with the virtual clock stopped first, every goroutine runs freely
-// again, so nothing can hold up the shutdown (not even an actor stuck
-// while holding the world). It is safe to call more than once.
+// Close stops the captures (writing out their files), the clock, the
+// apps, the stacks and the links, in that order: with the virtual clock
+// stopped early, every goroutine runs freely again, so nothing can hold up
+// the shutdown (not even an actor stuck while holding the world). It is
+// safe to call more than once.
 func (w *World) Close() {
 	w.mu.Lock()
 	if w.closed {
@@ -232,6 +245,7 @@ func (w *World) Close() {
 	apps := w.apps
 	cancel := w.prog.cancel
 	w.mu.Unlock()
+	w.StopCaptures()
 	if cancel != nil {
 		cancel()
 	}
