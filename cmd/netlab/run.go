@@ -18,6 +18,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	var (
 		events bool
 		speed  float64
+		pcap   string
 	)
 	cmd := &cobra.Command{
 		Use:   "run LAB",
@@ -25,7 +26,8 @@ func newRunCmd(g *globals) *cobra.Command {
 		Long: `Run a lab headless: build its stacks and links, run its steps in order
 and print each step's outcome as it goes. LAB is a built-in lab's name
 (see 'netlab labs') or a path to a lab file. Exit code 0 when every step
-passed, 1 when an expectation did not hold, 2 when the lab is invalid.`,
+passed, 1 when an expectation did not hold, 2 when the lab is invalid.
+With --pcap DIR, every link's frames go to DIR/<lab>-<link>.pcap.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,7 +36,7 @@ passed, 1 when an expectation did not hold, 2 when the lab is invalid.`,
 				return fail(exitBadInput, err)
 			}
 			out := cmd.OutOrStdout()
-			opts := run.Options{Speed: speed, Logger: g.logger}
+			opts := run.Options{Speed: speed, Logger: g.logger, CaptureDir: pcap, CaptureAll: pcap != ""}
 			if events && !g.json {
 				opts.PacketEvents = true
 				opts.OnEvent = func(e *snapshot.Event) { fmt.Fprintln(out, "  ·", e.String()) }
@@ -48,6 +50,7 @@ passed, 1 when an expectation did not hold, 2 when the lab is invalid.`,
 				return fail(exitBadInput, err)
 			}
 			rep := w.Run(cmd.Context())
+			caps, capErr := w.StopCaptures()
 			w.Close()
 			if g.json {
 				enc := json.NewEncoder(out)
@@ -57,19 +60,35 @@ passed, 1 when an expectation did not hold, 2 when the lab is invalid.`,
 				}
 			} else {
 				fmt.Fprintln(out, rep.Summary())
+				printCaptures(out, caps)
 			}
 			switch {
 			case rep.Interrupted:
 				return fail(exitInterrupted, errors.New("interrupted"))
 			case !rep.Passed:
 				return fail(exitFailed, errors.New(rep.Summary()))
+			case capErr != nil:
+				return fail(exitBadInput, capErr)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&events, "events", false, "print every event (state changes and packets) as it happens")
 	cmd.Flags().Float64Var(&speed, "speed", 0, "pace the virtual clock (1 = real time; 0 = as fast as possible)")
+	cmd.Flags().StringVar(&pcap, "pcap", "", "write every link's frames to `DIR`/<lab>-<link>.pcap (made if missing)")
+	cmd.MarkFlagDirname("pcap")
 	return cmd
+}
+
+// printCaptures says where each capture went: "capture l1 → out/quickstart-l1.pcap, 12 frames".
+func printCaptures(w io.Writer, caps []run.CaptureStatus) {
+	for _, c := range caps {
+		fmt.Fprintf(w, "capture %s → %s, %d frames", c.Link, c.Path, c.Stats.Written)
+		if n := c.Stats.Dropped + c.Stats.Failed; n > 0 {
+			fmt.Fprintf(w, " (%d lost: the writer fell behind or failed)", n)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // printStep prints a step's outcome: "✔ 1  ping b → 10.0.0.1   3/3 replies".
