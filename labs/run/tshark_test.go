@@ -98,6 +98,7 @@ var fields = []string{
 	"ip.checksum.status", "ip.fragment.count", "ip.reassembled.length", "ip.reassembled_in",
 	"icmp.type", "icmp.code", "icmp.ident", "icmp.seq", "icmp.checksum.status", "icmp.resp_in", "icmp.resp_to",
 	"udp.srcport", "udp.dstport", "udp.length", "udp.checksum.status", "udp.payload",
+	"tcp.srcport", "tcp.checksum.status",
 	"data.len",
 }
 
@@ -144,7 +145,7 @@ func noComplaints(t *testing.T, file string) {
 }
 
 // checksumsGood checks that tshark verified (not merely skipped) and
-// accepted every IPv4, ICMP and UDP checksum.
+// accepted every IPv4, ICMP, UDP and TCP checksum.
 func checksumsGood(t *testing.T, file string, pkts []pkt) {
 	t.Helper()
 	for _, p := range pkts {
@@ -159,6 +160,9 @@ func checksumsGood(t *testing.T, file string, pkts []pkt) {
 		}
 		if p["udp.srcport"] != "" && p["udp.checksum.status"] != "1" {
 			t.Errorf("%s frame %s: UDP checksum status %q, want 1", filepath.Base(file), p["frame.number"], p["udp.checksum.status"])
+		}
+		if p["tcp.srcport"] != "" && p["tcp.checksum.status"] != "1" {
+			t.Errorf("%s frame %s: TCP checksum status %q, want 1", filepath.Base(file), p["frame.number"], p["tcp.checksum.status"])
 		}
 	}
 }
@@ -438,6 +442,29 @@ func TestTsharkReadsRouter(t *testing.T) {
 	}{{lan1, p1}, {lan2, p2}} {
 		checksumsGood(t, f.file, f.pkts)
 		noComplaints(t, f.file)
+	}
+}
+
+// Every capture of every built-in lab decodes cleanly: every checksum
+// verified good, nothing malformed, no warning.
+func TestTsharkFindsNothingWrongInAnyBuiltinLab(t *testing.T) {
+	needTshark(t)
+	for _, name := range labs.BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			dir := capturedLab(t, name)
+			files, _ := filepath.Glob(filepath.Join(dir, "*.pcap"))
+			if len(files) == 0 {
+				t.Fatal("no captures")
+			}
+			for _, file := range files {
+				pkts := decode(t, file)
+				if len(pkts) == 0 {
+					t.Errorf("%s: no frames", filepath.Base(file))
+				}
+				checksumsGood(t, file, pkts)
+				noComplaints(t, file)
+			}
+		})
 	}
 }
 
