@@ -33,6 +33,7 @@ type Core struct {
 	reass      reassembly
 	udp        udpTable
 	echo       echoTable
+	tcp        tcpTable
 	timers     timerHeap
 	timerSeq   uint64
 	counters   [numCounters]uint64
@@ -52,6 +53,10 @@ type Core struct {
 	icmpBuf [wire.EthernetHeaderLen + wire.IPv4MaxHeaderLen + wire.ICMPHeaderLen + 576]byte
 	udpD    UDPDatagram
 	echoR   EchoReply
+	// segIn is the TCP segment being processed, tcpHdr the header being
+	// built: fields, so that pointers to them do not escape per segment.
+	segIn  tcpSeg
+	tcpHdr wire.TCPHeader
 }
 
 func newCore(s *Stack, cfg Config) *Core {
@@ -67,6 +72,7 @@ func newCore(s *Stack, cfg Config) *Core {
 	c.reass.init(c)
 	c.udp.init()
 	c.echo.init()
+	c.tcp.init(cfg.Seed, cfg.Name)
 	c.icmpBucket = tokenBucket{rate: 100, burst: 50, tokens: 50}
 	c.loopback = c.newLoopback()
 	return c
@@ -114,6 +120,7 @@ func (c *Core) shutdown() {
 	}
 	c.udp.closeAll(c, ErrStopped)
 	c.echo.closeAll(c, ErrStopped)
+	c.tcp.closeAll(c, ErrStopped)
 }
 
 // inputAll processes the frames queued on every netif, in index order.

@@ -46,6 +46,30 @@ const (
 	cntUDPNoPort
 	cntUDPRecvDrops
 	cntRxAfterRemove
+	cntTCPIn
+	cntTCPOut
+	cntTCPBad
+	cntTCPNoPort
+	cntTCPLookups
+	cntTCPActiveOpens
+	cntTCPPassiveOpens
+	cntTCPListenDrops
+	cntTCPRetransmits
+	cntTCPFastRetransmits
+	cntTCPRTOs
+	cntTCPTimeouts
+	cntTCPRstIn
+	cntTCPRstOut
+	cntTCPChallengeAcks
+	cntTCPOutOfWindow
+	cntTCPOOOQueued
+	cntTCPOOODups
+	cntTCPOOODrops
+	cntTCPDelayedAcks
+	cntTCPWindowProbes
+	cntTCPKeepalives
+	cntTCPUnreadResets
+	cntTCPOutErrors
 	numCounters
 )
 
@@ -89,6 +113,30 @@ var counterNames = [numCounters]string{
 	cntUDPNoPort:          "udp-no-port",
 	cntUDPRecvDrops:       "udp-recv-drops",
 	cntRxAfterRemove:      "rx-after-remove",
+	cntTCPIn:              "tcp-in",
+	cntTCPOut:             "tcp-out",
+	cntTCPBad:             "tcp-bad",
+	cntTCPNoPort:          "tcp-no-port",
+	cntTCPLookups:         "tcp-demux-lookups",
+	cntTCPActiveOpens:     "tcp-active-opens",
+	cntTCPPassiveOpens:    "tcp-passive-opens",
+	cntTCPListenDrops:     "tcp-listen-drops",
+	cntTCPRetransmits:     "tcp-retransmits",
+	cntTCPFastRetransmits: "tcp-fast-retransmits",
+	cntTCPRTOs:            "tcp-rto-expiries",
+	cntTCPTimeouts:        "tcp-timeouts",
+	cntTCPRstIn:           "tcp-rst-in",
+	cntTCPRstOut:          "tcp-rst-out",
+	cntTCPChallengeAcks:   "tcp-challenge-acks",
+	cntTCPOutOfWindow:     "tcp-out-of-window",
+	cntTCPOOOQueued:       "tcp-ooo-queued",
+	cntTCPOOODups:         "tcp-ooo-duplicates",
+	cntTCPOOODrops:        "tcp-ooo-drops",
+	cntTCPDelayedAcks:     "tcp-delayed-acks",
+	cntTCPWindowProbes:    "tcp-window-probes",
+	cntTCPKeepalives:      "tcp-keepalives",
+	cntTCPUnreadResets:    "tcp-unread-resets",
+	cntTCPOutErrors:       "tcp-out-errors",
 }
 
 // CounterNames lists every stack-wide counter name, in a stable order.

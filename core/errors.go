@@ -26,4 +26,8 @@ var (
 	ErrStopped        = errors.New("stack stopped")                   // the tcpip goroutine has ended
 	ErrClosed         = errors.New("control block closed")            // a PCB used after close
 	ErrLoopbackChange = errors.New("the loopback interface is fixed") // removing or readdressing lo
+	ErrConnReset      = errors.New("connection reset by peer")        // ERR_RST: an RST arrived
+	ErrConnAborted    = errors.New("connection aborted")              // ERR_ABRT
+	ErrTimedOut       = errors.New("connection timed out")            // retransmissions or keepalives unanswered
+	ErrShutdown       = errors.New("cannot send after shutdown")      // EPIPE: write half closed
 )

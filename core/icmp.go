@@ -80,6 +80,14 @@ func (c *Core) notify(quote wire.IPv4, err error, from netip.Addr) {
 		}
 		u := wire.UDP(body)
 		c.udp.notify(c, netip.AddrPortFrom(quote.Src(), u.SrcPort()), netip.AddrPortFrom(quote.Dst(), u.DstPort()), err)
+	case wire.ProtoTCP:
+		// RFC 792 quotes at least 8 bytes: the ports and the sequence
+		// number.
+		if len(body) < 8 {
+			return
+		}
+		t := wire.TCP(body)
+		c.tcpNotify(netip.AddrPortFrom(quote.Src(), t.SrcPort()), netip.AddrPortFrom(quote.Dst(), t.DstPort()), t.Seq(), true, err)
 	case wire.ProtoICMP:
 		if len(body) < wire.ICMPHeaderLen {
 			return

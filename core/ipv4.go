@@ -90,6 +90,8 @@ func (c *Core) ipInput(n *Netif, pkt []byte, linkBroadcast bool) {
 		c.icmpInput(n, ip, broadcast)
 	case wire.ProtoUDP:
 		c.udpInput(n, ip, broadcast, quiet)
+	case wire.ProtoTCP:
+		c.tcpInput(ip, quiet)
 	default:
 		c.count(cntIPUnknownProto)
 		if !quiet {

@@ -61,6 +61,9 @@ func (c *Core) buildSnapshot() *snapshot.Stack {
 		fillOwner(&sk, p.owner)
 		s.Sockets = append(s.Sockets, sk)
 	}
+	for p := c.tcp.first; p != nil; p = p.next {
+		s.Sockets = append(s.Sockets, p.snapshot())
+	}
 	for _, t := range c.timers {
 		s.Timers = append(s.Timers, snapshot.Timer{Name: t.name, Owner: t.owner, Due: t.at, Period: t.period, Fired: t.fired})
 	}
@@ -83,4 +86,27 @@ func fillOwner(sk *snapshot.Socket, o SocketOwner) {
 	if sk.Owner == "" {
 		sk.Owner = fmt.Sprintf("fd %d", info.FD)
 	}
+}
+
+// snapshot describes a TCP control block: state, queues, windows,
+// estimators and its armed timers.
+func (p *TCPPCB) snapshot() snapshot.Socket {
+	sk := snapshot.Socket{FD: -1, Proto: "tcp", Local: p.local, Remote: p.remote, State: p.state.String()}
+	fillOwner(&sk, p.owner)
+	i := p.Info()
+	sk.SendQ, sk.RecvQ = i.SendQueued, i.RecvQueued
+	if p.state != TCPListen && p.state != TCPClosed {
+		sk.TCP = &snapshot.TCPSocket{
+			SendWindow: i.SendWindow, RecvWindow: i.RecvWindow,
+			Cwnd: i.Cwnd, Ssthresh: min(i.Ssthresh, 1<<30), MSS: i.MSS,
+			SRTT: i.SRTT, RTTVar: i.RTTVar, RTO: i.RTO,
+			Unsent: i.Unsent, OutOfOrder: i.OutOfOrder, Retransmits: i.Retransmits,
+		}
+	}
+	for _, t := range [...]*Timer{p.rtoT, p.persistT, p.delackT, p.keepT, p.timeWaitT} {
+		if t != nil && t.Armed() {
+			sk.Timers = append(sk.Timers, t.name)
+		}
+	}
+	return sk
 }

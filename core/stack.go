@@ -37,6 +37,9 @@ type Config struct {
 	// recorded. It must not block. It may keep a copy of *e (its Frame
 	// is never written again), not the pointer.
 	OnEvent func(e *snapshot.Event)
+	// Seed seeds the stack's deterministic choices (TCP initial sequence
+	// numbers, RFC 6528): the lab's seed, so that runs replay.
+	Seed uint64
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 }

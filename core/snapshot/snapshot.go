@@ -117,6 +117,25 @@ type Socket struct {
 	Timers []string
 	// Error is the pending socket error (SO_ERROR), "" when none.
 	Error string
+	// TCP holds a TCP connection's windows and estimators; nil for other
+	// protocols and for listeners.
+	TCP *TCPSocket
+}
+
+// TCPSocket is what a TCP connection adds to a Socket. Sizes are bytes.
+type TCPSocket struct {
+	// SendWindow is the peer's window, RecvWindow the one advertised.
+	SendWindow, RecvWindow int
+	// Cwnd and Ssthresh are the congestion window and slow start
+	// threshold; MSS the segment size sent.
+	Cwnd, Ssthresh, MSS int
+	// SRTT, RTTVar and RTO are the RFC 6298 estimators and timeout.
+	SRTT, RTTVar, RTO time.Duration
+	// Unsent counts queued bytes not yet sent; OutOfOrder bytes held
+	// out of order.
+	Unsent, OutOfOrder int
+	// Retransmits counts segments sent again.
+	Retransmits uint64
 }
 
 // Timer is one armed timer of the stack.
