@@ -135,7 +135,7 @@ func TestTCPWraparound(t *testing.T) {
 	const size = 1 << 20
 	rb.dataAt, ra.dataAt = size, size
 	client, server := p.connected(ra, rb)
-	up, down := pattern(size), pattern(size+1)[1:]
+	up, down := pattern(size), pattern(size + 1)[1:]
 	p.call(p.a, func(c *core.Core) error { ra.send(c, client, up, true); return nil })
 	p.call(p.b, func(c *core.Core) error { rb.send(c, server, down, true); return nil })
 	for _, r := range []*tcpRec{ra, rb} {
