@@ -67,6 +67,9 @@ func (w *World) Run(ctx context.Context) *Report {
 	})
 	select {
 	case <-done:
+		// The log and the captures end where the steps ended: let the
+		// paused world finish its last instant's work.
+		w.settle()
 	case err := <-w.stuck:
 		rep.Error = err.Error()
 		cancel()
