@@ -16,7 +16,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // TestBroken loads every lab under testdata/broken, each breaking one rule,
-// and compares the errors with its golden file.
+// and compares the errors with its golden file: each error as Error
+// formats it, then its excerpt, as `netlab validate` shows them.
 func TestBroken(t *testing.T) {
 	files, err := filepath.Glob("testdata/broken/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -36,7 +37,7 @@ func TestBroken(t *testing.T) {
 			if lab != nil {
 				t.Errorf("Load(%s) returned a lab with its error", name)
 			}
-			got := err.Error() + "\n"
+			got := render(err)
 			golden := strings.TrimSuffix(file, ".yaml") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -117,4 +118,26 @@ func posOfNodeOrKey(file *ast.File, node ast.Node, pos Pos) bool {
 		}
 	}
 	return false
+}
+
+// render formats the errors of err as netlab validate does (without
+// color): each error, then its excerpt.
+func render(err error) string {
+	var list ErrorList
+	var one *Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = ErrorList{one}
+	default:
+		return err.Error() + "\n"
+	}
+	var b strings.Builder
+	for _, e := range list {
+		b.WriteString(e.Error() + "\n")
+		if x := e.Excerpt(); x != "" {
+			b.WriteString(x + "\n")
+		}
+	}
+	return b.String()
 }

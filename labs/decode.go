@@ -45,6 +45,17 @@ func (d *decoder) errorf(pos Pos, path, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// pointf is errorf for a mistake about a whole mapping (a key it lacks, a
+// combination of keys), which its position (its first key, or its
+// opening brace) only points at: the excerpt underlines nothing.
+func (d *decoder) pointf(pos Pos, path, format string, args ...any) {
+	n := len(d.errs)
+	d.errorf(pos, path, format, args...)
+	if len(d.errs) > n {
+		d.errs[n].point = true
+	}
+}
+
 // tokenPos returns the position of a token.
 func tokenPos(tk *token.Token) Pos {
 	if tk == nil || tk.Position == nil {
@@ -598,7 +609,7 @@ func (o *object) require(keys ...string) bool {
 			ok = false
 		case f == nil || f.value == nil:
 			if f == nil || !f.reported {
-				o.d.errorf(o.pos, o.path, "missing %s", k)
+				o.d.pointf(o.pos, o.path, "missing %s", k)
 			}
 			if f != nil {
 				f.reported = true

@@ -1,11 +1,15 @@
 package labs
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrUnknownLab is returned (wrapped) by Builtin, BuiltinSource and Resolve
@@ -26,8 +30,15 @@ type Error struct {
 	// YAMLPath); empty when the mistake is not in one node (a syntax
 	// error).
 	Path string
-	// Msg says what is wrong.
+	// Msg says what is wrong, and what was expected.
 	Msg string
+	// Line is the text of the offending line (without its newline), for
+	// Excerpt; empty when unknown.
+	Line string
+	// point says that Pos points at a mapping the mistake is about (one
+	// that lacks a key, say), rather than at the offending value or key:
+	// Excerpt then underlines nothing.
+	point bool
 }
 
 // Error formats e as "file:line:col: path: msg", leaving out the parts
@@ -233,4 +244,137 @@ func childPath(path, key string) string {
 // indexPath returns path extended with a sequence index.
 func indexPath(path string, i int) string {
 	return fmt.Sprintf("%s[%d]", path, i)
+}
+
+// maxExcerpt is how many characters of the offending line an excerpt
+// shows at most, around the column.
+const maxExcerpt = 100
+
+// Excerpt shows where e is, as compilers do: the offending line with its
+// number, and under it a caret at the column, underlining the value or
+// key that starts there:
+//
+//	14 |   - ping: {from: a, to: "::1"}
+//	   |                         ^~~~~
+//
+// It returns "" when e has no position or no source line. Control
+// characters in the line are shown as '?', so that a lab file cannot
+// write to the terminal; long lines are cut around the column.
+func (e *Error) Excerpt() string {
+	if !e.Pos.IsValid() || e.Line == "" && e.Pos.Column > 1 {
+		return ""
+	}
+	runes := []rune(e.Line)
+	for i, r := range runes {
+		if r == utf8.RuneError || r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			runes[i] = '?'
+		}
+	}
+	col := min(max(e.Pos.Column-1, 0), len(runes)) // 0-based
+	width := tokenWidth(runes[col:])
+	if e.point {
+		width = 1
+	}
+	start, end := 0, len(runes)
+	var pre, post string
+	if end > maxExcerpt {
+		start = max(0, col-maxExcerpt/2)
+		end = min(len(runes), start+maxExcerpt)
+		start = max(0, min(start, end-maxExcerpt))
+		if start > 0 {
+			pre = "…"
+		}
+		if end < len(runes) {
+			post = "…"
+		}
+	}
+	marker := make([]rune, 0, col-start+1)
+	if pre != "" {
+		marker = append(marker, ' ')
+	}
+	for _, r := range runes[start:col] {
+		if r == '\t' {
+			marker = append(marker, '\t')
+		} else {
+			marker = append(marker, ' ')
+		}
+	}
+	underline := "^"
+	if width > 1 {
+		underline += strings.Repeat("~", min(width, end-col)-1)
+	}
+	num := strconv.Itoa(e.Pos.Line)
+	gutter := strings.Repeat(" ", len(num))
+	return fmt.Sprintf(" %s | %s%s%s\n %s | %s%s", num, pre, string(runes[start:end]), post, gutter, string(marker), underline)
+}
+
+// tokenWidth guesses how many characters the YAML token at the start of s
+// spans: a quoted string to its closing quote, a key to its colon, a plain
+// value to the end of the flow item or of the line. A collection's opening
+// bracket is one character.
+func tokenWidth(s []rune) int {
+	if len(s) == 0 {
+		return 1
+	}
+	switch s[0] {
+	case '{', '[', '|', '>':
+		return 1
+	case '-', '?':
+		if len(s) == 1 || s[1] == ' ' || s[1] == '\t' {
+			return 1
+		}
+	case '"', '\'':
+		for i := 1; i < len(s); i++ {
+			switch {
+			case s[0] == '"' && s[i] == '\\':
+				i++ // an escaped character
+			case s[0] == '\'' && s[i] == '\'' && i+1 < len(s) && s[i+1] == '\'':
+				i++ // '' is a quote inside single quotes
+			case s[i] == s[0]:
+				return i + 1
+			}
+		}
+		return len(s)
+	}
+	n := 0
+	for ; n < len(s); n++ {
+		r := s[n]
+		if r == ',' || r == ']' || r == '}' ||
+			r == ':' && (n+1 == len(s) || s[n+1] == ' ' || s[n+1] == '\t') ||
+			r == '#' && n > 0 && (s[n-1] == ' ' || s[n-1] == '\t') {
+			break
+		}
+	}
+	for n > 1 && (s[n-1] == ' ' || s[n-1] == '\t') {
+		n--
+	}
+	return max(n, 1)
+}
+
+// withLines fills in the Line of every error of err (an *Error or an
+// ErrorList) from the source it is about.
+func withLines(err error, data []byte) error {
+	var lines [][]byte
+	fill := func(e *Error) {
+		if !e.Pos.IsValid() || e.Line != "" {
+			return
+		}
+		if lines == nil {
+			lines = bytes.Split(data, []byte("\n"))
+		}
+		if e.Pos.Line <= len(lines) {
+			e.Line = string(bytes.TrimSuffix(lines[e.Pos.Line-1], []byte("\r")))
+		}
+	}
+	var list ErrorList
+	var one *Error
+	switch {
+	case errors.As(err, &list):
+		for _, e := range list {
+			fill(e)
+		}
+	case errors.As(err, &one):
+		fill(one)
+	}
+	return err
 }

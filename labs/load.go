@@ -16,8 +16,18 @@ import (
 // Load parses a lab file's contents, fills in the defaults and validates
 // it. name is the file name that errors carry (and Lab.Source). On failure
 // it returns a nil Lab and either one *Error or an ErrorList holding every
-// mistake it found, in file order.
+// mistake it found, in file order, each with its line of the source (see
+// Error.Excerpt).
 func Load(name string, data []byte) (*Lab, error) {
+	lab, err := load(name, data)
+	if err != nil {
+		return nil, withLines(err, bytes.TrimPrefix(data, []byte("\ufeff")))
+	}
+	return lab, nil
+}
+
+// load is Load, without the source lines in its errors.
+func load(name string, data []byte) (*Lab, error) {
 	d := &decoder{file: name, pos: map[string]Pos{}}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if err := checkInput(name, data); err != nil {
@@ -29,7 +39,7 @@ func Load(name string, data []byte) (*Lab, error) {
 	}
 	var lab *Lab
 	if root == nil {
-		d.errorf(Pos{Line: 1, Column: 1}, "", "empty lab file: a lab needs at least a name and nodes")
+		d.pointf(Pos{Line: 1, Column: 1}, "", "empty lab file: a lab needs at least a name and nodes")
 	} else {
 		d.collectAnchors(root)
 		d.pos["$"] = nodePos(root)
@@ -306,7 +316,7 @@ func (d *decoder) routeFields(o *object, to *netip.Prefix, via *netip.Addr, ifac
 	}
 	o.ref("interface", iface)
 	if !o.has("via") && !o.has("interface") {
-		d.errorf(o.pos, o.path, "a route needs via, interface or both")
+		d.pointf(o.pos, o.path, "a route needs via, interface or both")
 	}
 }
 
@@ -328,7 +338,7 @@ func (d *decoder) app(e elem) App {
 			return app
 		}
 		if len(o.fields) != 1 {
-			d.errorf(e.pos, e.path, "an app is a mapping with one key, its kind: such as `- udp-echo: {port: 7}`")
+			d.pointf(e.pos, e.path, "an app is a mapping with one key, its kind: such as `- udp-echo: {port: 7}`")
 			return app
 		}
 		f := o.fields[0]

@@ -291,12 +291,44 @@ steps:
 	if !errors.As(err, &e) {
 		t.Fatalf("Load: %v, want an *Error", err)
 	}
-	want := &Error{File: "quickstart.yaml", Pos: Pos{14, 25}, Path: "$.steps[0].ping.to", Msg: `not an IPv4 address: "10.0.0"`}
+	want := &Error{File: "quickstart.yaml", Pos: Pos{14, 25}, Path: "$.steps[0].ping.to", Msg: `not an IPv4 address: "10.0.0"`,
+		Line: "  - ping: {from: a, to: 10.0.0}"}
 	if *e != *want {
 		t.Errorf("error = %#v, want %#v", e, want)
 	}
 	if got := e.Error(); got != `quickstart.yaml:14:25: steps[0].ping.to: not an IPv4 address: "10.0.0"` {
 		t.Errorf("Error() = %q", got)
+	}
+	if got, want := e.Excerpt(), " 14 |   - ping: {from: a, to: 10.0.0}\n    |                         ^~~~~~"; got != want {
+		t.Errorf("Excerpt() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("x", 150) + ": " + strings.Repeat("y", 150)
+	for _, c := range []struct {
+		line string
+		col  int
+		want string
+	}{
+		{"name: Bad_Name", 7, " 3 | name: Bad_Name\n   |       ^~~~~~~~"},
+		{"      adress: 10.0.0.1/24", 7, " 3 |       adress: 10.0.0.1/24\n   |       ^~~~~~"},
+		{`  - {name: "→→é", ping: {from: zz, to: 1.2.3.4}}`, 32, ` 3 |   - {name: "→→é", ping: {from: zz, to: 1.2.3.4}}` + "\n" + `   |                                ^~`},
+		{"\t- {to: 'it''s', x: 1} # c", 9, " 3 | \t- {to: 'it''s', x: 1} # c\n   | \t       ^~~~~~~"},
+		{`  data: "a\"b", x`, 9, ` 3 |   data: "a\"b", x` + "\n" + `   |         ^~~~~~`},
+		{"  to: 10.0.0.1 # comment", 7, " 3 |   to: 10.0.0.1 # comment\n   |       ^~~~~~~~"},
+		{"  eth0: {address: 10.0.0.1/24}", 9, " 3 |   eth0: {address: 10.0.0.1/24}\n   |         ^"},
+		{"name: \x1b[31mred\u2028", 7, " 3 | name: ?[31mred?\n   |       ^~~~~~~~~"},
+		{"", 1, " 3 | \n   | ^"},
+		{long, 153, " 3 | …" + strings.Repeat("x", 48) + ": " + strings.Repeat("y", 50) + "…\n   |  " + strings.Repeat(" ", 50) + "^" + strings.Repeat("~", 49)},
+	} {
+		e := &Error{Pos: Pos{3, c.col}, Line: c.line}
+		if got := e.Excerpt(); got != c.want {
+			t.Errorf("Excerpt of %q at %d =\n%s\nwant\n%s", c.line, c.col, got, c.want)
+		}
+	}
+	if got := (&Error{Msg: "no position"}).Excerpt(); got != "" {
+		t.Errorf("Excerpt without a position = %q", got)
 	}
 }
 

@@ -69,7 +69,7 @@ func (d *decoder) steps(f *field) []Step {
 		switch len(actions) {
 		case 0:
 			if o.unknown == 0 {
-				d.errorf(e.pos, e.path, "a step needs an action: one of %s", oneOf(actionKeys))
+				d.pointf(e.pos, e.path, "a step needs an action: one of %s", oneOf(actionKeys))
 			}
 		case 1:
 		default:
@@ -223,14 +223,14 @@ func (d *decoder) expect(f *field) Action {
 		}
 		if len(meant) == 1 {
 			sub := expectSubjects[meant[0]]
-			d.errorf(o.pos, o.path, "expect has no condition: give %s", oneOf(sub.conds))
+			d.pointf(o.pos, o.path, "expect has no condition: give %s", oneOf(sub.conds))
 			return e
 		}
 		var groups []string
 		for _, sub := range expectSubjects {
 			groups = append(groups, fmt.Sprintf("%s (%s)", oneOf(sub.conds), sub.what))
 		}
-		d.errorf(o.pos, o.path, "expect has no condition: give %s", strings.Join(groups, "; "))
+		d.pointf(o.pos, o.path, "expect has no condition: give %s", strings.Join(groups, "; "))
 		return e
 	case 1:
 	default:
@@ -238,7 +238,7 @@ func (d *decoder) expect(f *field) Action {
 		for i, c := range chosen {
 			names[i] = expectSubjects[c].what
 		}
-		d.errorf(o.pos, o.path, "an expect checks one thing, this one checks %s: make separate steps", andList(names))
+		d.pointf(o.pos, o.path, "an expect checks one thing, this one checks %s: make separate steps", andList(names))
 		return e
 	}
 	sub := expectSubjects[chosen[0]]
@@ -252,7 +252,7 @@ func (d *decoder) expect(f *field) Action {
 	switch sub.name {
 	case SubjectCounter:
 		if !has("equals", "min", "max") {
-			d.errorf(o.pos, o.path, "counter %s needs a bound: equals, min or max", e.Counter)
+			d.pointf(o.pos, o.path, "counter %s needs a bound: equals, min or max", e.Counter)
 		}
 		d.exclusiveBounds(o, "equals")
 	case SubjectEvent:
@@ -374,7 +374,7 @@ func (d *decoder) send(f *field) Action {
 	case o.has("size"):
 		o.int("size", &s.Size, 0, MaxUDPPayload)
 	case ok:
-		d.errorf(o.pos, o.path, "missing data or size")
+		d.pointf(o.pos, o.path, "missing data or size")
 	}
 	o.int("count", &s.Count, 1, 1<<20)
 	return s
@@ -448,7 +448,7 @@ func (d *decoder) setInterface(f *field) Action {
 	s.MTU = o.intPtr("mtu", MinMTU, MaxMTU)
 	s.Address = d.addressOrNone(o, "address")
 	if ok && !o.has("up") && !o.has("link-up") && !o.has("mtu") && !o.has("address") {
-		d.errorf(o.pos, o.path, "set-interface changes nothing: give up, link-up, mtu or address")
+		d.pointf(o.pos, o.path, "set-interface changes nothing: give up, link-up, mtu or address")
 	}
 	return s
 }
@@ -487,7 +487,7 @@ func (d *decoder) impairStep(f *field) Action {
 			changes = changes || o.has(k)
 		}
 		if !changes {
-			d.errorf(o.pos, o.path, "impair changes nothing: give %s", oneOf(impairFields))
+			d.pointf(o.pos, o.path, "impair changes nothing: give %s", oneOf(impairFields))
 		}
 	}
 	o.ref("link", &im.Link)

@@ -57,6 +57,11 @@ func (v *validator) errorf(path, format string, args ...any) {
 	v.d.errorf(lookupPos(v.d.pos, path), path, format, args...)
 }
 
+// pointf is errorf for a mistake about the whole mapping at path.
+func (v *validator) pointf(path, format string, args ...any) {
+	v.d.pointf(lookupPos(v.d.pos, path), path, format, args...)
+}
+
 // validate checks lab, which d decoded, and fills in its derived defaults.
 func (d *decoder) validate(lab *Lab) {
 	v := &validator{
@@ -309,7 +314,7 @@ func (v *validator) checkSteps() {
 			}
 		case *Send:
 			if so := v.socket(ap+".socket", a.Socket); so != nil && !so.connected && !a.To.IsValid() {
-				v.errorf(ap, "missing to: socket %s is not connected", a.Socket)
+				v.pointf(ap, "missing to: socket %s is not connected", a.Socket)
 			}
 		case *Recv:
 			v.socket(ap+".socket", a.Socket)
@@ -403,7 +408,7 @@ func (v *validator) checkExpect(e *Expect, path string) {
 				v.errorf(path+".ping", "unknown ping %q: no earlier ping step has that id%s", e.Ping, suggest(e.Ping, ids))
 			}
 		case v.lastPing < 0:
-			v.errorf(path, "no ping before this expect")
+			v.pointf(path, "no ping before this expect")
 		default:
 			e.PingStep = v.lastPing
 		}
@@ -414,7 +419,7 @@ func (v *validator) checkExpect(e *Expect, path string) {
 		case !closed || e.State != "closed" || v.sockets[e.Socket] != nil:
 			v.socket(path+".socket", e.Socket)
 		case e.BytesReceived != nil || e.DatagramsReceived != nil || e.Error != "":
-			v.errorf(path, "socket %s was closed at line %d: only its state (closed) can be checked", e.Socket, v.closed[e.Socket])
+			v.pointf(path, "socket %s was closed at line %d: only its state (closed) can be checked", e.Socket, v.closed[e.Socket])
 		}
 	}
 	if e.Node != "" {
@@ -446,7 +451,7 @@ func (v *validator) checkAddInterface(a *AddInterface, path string) {
 	ep := v.endpoints[key]
 	switch {
 	case a.Link == "" && ep != nil && !ep.attached:
-		v.errorf(path, "%s is an endpoint of link %s: give link: %s to attach it", key, ep.link, ep.link)
+		v.pointf(path, "%s is an endpoint of link %s: give link: %s to attach it", key, ep.link, ep.link)
 	case a.Link == "":
 	case ep != nil && ep.link == a.Link:
 		ep.attached, ep.ever = true, true

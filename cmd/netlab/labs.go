@@ -48,29 +48,6 @@ func newLabsCmd(g *globals) *cobra.Command {
 	}
 }
 
-func newValidateCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate FILE...",
-		Short: "Check lab files and report every error with its position",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			bad := 0
-			for _, path := range args {
-				if _, err := labs.LoadFile(path); err != nil {
-					bad++
-					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					continue
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
-			}
-			if bad > 0 {
-				return fail(exitBadInput, fmt.Errorf("%d of %d file(s) invalid", bad, len(args)))
-			}
-			return nil
-		},
-	}
-}
-
 // version is set by the linker (-ldflags "-X main.version=v1.2.3");
 // otherwise it comes from the module's build information.
 var version = ""

@@ -52,11 +52,17 @@ func main() {
 
 // execute runs the command line args and returns the exit code.
 func execute(args []string, stdout, stderr io.Writer) int {
+	return executeWith(args, os.Stdin, stdout, stderr)
+}
+
+// executeWith is execute with stdin as the commands' input.
+func executeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globals{logger: slog.New(slog.DiscardHandler), closeLog: func() {}}
 	root := newRoot(g)
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
@@ -66,7 +72,13 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != exitFailed {
+		var q quiet
+		switch {
+		case ee.err == nil || ee.code == exitFailed || errors.As(ee.err, &q):
+		case labErrors(ee.err) != nil:
+			// A lab file's mistakes, each with its line.
+			writeLabErrors(stderr, labErrors(ee.err), useColor(stderr))
+		default:
 			fmt.Fprintln(stderr, "netlab:", ee.err)
 		}
 		return ee.code

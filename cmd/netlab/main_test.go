@@ -11,8 +11,14 @@ import (
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCLIStdin(t, "", args...)
+}
+
+// runCLIStdin runs the command line args with stdin as its input.
+func runCLIStdin(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = execute(args, &out, &errb)
+	code = executeWith(args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
