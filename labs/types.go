@@ -25,7 +25,8 @@ type ClockKind string
 // The clocks a lab may run on.
 const (
 	// ClockVirtual is simulated time that jumps to the next deadline when
-	// nothing else can happen. It is the default.
+	// nothing else can happen. It is the default, unless a node or link
+	// needs the real clock (see Lab.RealClockReason).
 	ClockVirtual ClockKind = "virtual"
 	// ClockReal is the wall clock.
 	ClockReal ClockKind = "real"
@@ -64,7 +65,9 @@ type Lab struct {
 	Name string
 	// Description says what the lab shows and what to watch; may be empty.
 	Description string
-	// Clock is the clock the whole lab runs on (default ClockVirtual).
+	// Clock is the clock the whole lab runs on. When the file gives none,
+	// Load chooses ClockVirtual, or ClockReal when a node or a link needs
+	// it (see RealClockReason).
 	Clock ClockKind
 	// Seed seeds every random source of the lab (default DefaultSeed).
 	Seed uint64

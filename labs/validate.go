@@ -77,6 +77,7 @@ func (d *decoder) validate(lab *Lab) {
 	}
 	v.checkNodes()
 	v.checkLinks()
+	v.checkClock()
 	v.checkSteps()
 	for _, key := range slices.Sorted(maps.Keys(v.endpoints)) {
 		if ep := v.endpoints[key]; !ep.ever {
