@@ -1,6 +1,7 @@
 // Package core is a user-space IPv4 stack with lwIP's architecture:
 // netifs, Ethernet and ARP, IPv4 with forwarding, fragmentation and
-// reassembly, ICMP, UDP, named timers and hooks for protocols built on it.
+// reassembly, ICMP, UDP, TCP (tcp*.go), named timers and hooks for
+// protocols built on it.
 //
 // Every Stack has exactly one tcpip goroutine that owns all of its state.
 // Code here runs on that goroutine, except the few methods of Stack that
