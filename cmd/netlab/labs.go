@@ -14,13 +14,17 @@ import (
 const listFormat = "netlab.labs/v1"
 
 func newLabsCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "labs",
 		Short: "List the built-in labs",
-		Args:  cobra.NoArgs,
+		Long: `List the built-in labs, one line each: its name and what it shows. They
+are embedded in the binary: 'netlab run NAME' runs one, 'netlab tui NAME'
+opens it, 'netlab labs show NAME' prints its source to copy and change.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			type entry struct {
 				Name        string `json:"name"`
+				Summary     string `json:"summary"`
 				Description string `json:"description"`
 				Steps       int    `json:"steps"`
 			}
@@ -30,7 +34,8 @@ func newLabsCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				list = append(list, entry{name, strings.TrimSpace(lab.Description), len(lab.Steps)})
+				desc := strings.TrimSpace(lab.Description)
+				list = append(list, entry{name, summary(desc), desc, len(lab.Steps)})
 			}
 			out := cmd.OutOrStdout()
 			if g.json {
@@ -39,13 +44,78 @@ func newLabsCmd(g *globals) *cobra.Command {
 					Labs   []entry `json:"labs"`
 				}{listFormat, list})
 			}
+			width := 0
 			for _, e := range list {
-				first, _, _ := strings.Cut(e.Description, "\n")
-				fmt.Fprintf(out, "%-12s %s\n", e.Name, first)
+				width = max(width, len(e.Name))
+			}
+			for _, e := range list {
+				fmt.Fprintf(out, "%-*s  %s\n", width, e.Name, e.Summary)
 			}
 			return nil
 		},
 	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show NAME",
+		Short: "Print a built-in lab's source",
+		Long: `Print a built-in lab's YAML source: save it to a file, change it, and run
+the file ('netlab run my-lab.yaml'). Its first line names the lab schema
+by a path inside netlab's repository; 'netlab labs schema' prints the
+schema to save beside your labs.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeBuiltinLabs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := labs.BuiltinSource(args[0])
+			if err != nil {
+				return fail(exitBadInput, err)
+			}
+			if g.json {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]string{"format": "netlab.lab-source/v1", "name": args[0], "source": string(src)})
+			}
+			_, err = cmd.OutOrStdout().Write(src)
+			return err
+		},
+	}, &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of lab files",
+		Long: `Print the JSON Schema (draft 2020-12) of lab files, for editors: save it,
+say "netlab labs schema > lab.schema.json", and start a lab file with
+"# yaml-language-server: $schema=lab.schema.json" to have it checked and
+completed as you type. The schema checks structure, types, keys and
+values; 'netlab validate' checks everything.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := cmd.OutOrStdout().Write(labs.Schema())
+			return err
+		},
+	})
+	return cmd
+}
+
+// summary returns the first sentence of a lab's description, on one line.
+func summary(desc string) string {
+	s := strings.Join(strings.Fields(desc), " ")
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i+1]
+	}
+	return cut(s, 100)
+}
+
+// completeBuiltinLabs completes the names of built-in labs.
+func completeBuiltinLabs(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, n := range labs.BuiltinNames() {
+		if strings.HasPrefix(n, toComplete) {
+			lab, err := labs.Builtin(n)
+			if err == nil {
+				n += "\t" + summary(lab.Description)
+			}
+			out = append(out, n)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // version is set by the linker (-ldflags "-X main.version=v1.2.3");

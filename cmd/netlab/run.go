@@ -19,6 +19,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		events bool
 		speed  float64
 		pcap   string
+		seed   uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "run LAB",
@@ -27,7 +28,11 @@ func newRunCmd(g *globals) *cobra.Command {
 and print each step's outcome as it goes. LAB is a built-in lab's name
 (see 'netlab labs') or a path to a lab file. Exit code 0 when every step
 passed, 1 when an expectation did not hold, 2 when the lab is invalid.
-With --pcap DIR, every link's frames go to DIR/<lab>-<link>.pcap.`,
+On a terminal a live line shows the step that runs and the clock; a
+failed expectation says what it wanted and what it got, and the summary
+lists the failed steps again. --seed N runs the lab with another seed
+(the same lab and seed give the same run). With --pcap DIR, every link's
+frames go to DIR/<lab>-<link>.pcap.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,21 +40,27 @@ With --pcap DIR, every link's frames go to DIR/<lab>-<link>.pcap.`,
 			if err != nil {
 				return fail(exitBadInput, err)
 			}
+			if cmd.Flags().Changed("seed") {
+				lab.Seed = seed
+			}
 			out := cmd.OutOrStdout()
+			p := newStepPrinter(out, len(lab.Steps), isTerminal(out) && !g.json, useColor(out))
 			opts := run.Options{Speed: speed, Logger: g.logger, CaptureDir: pcap, CaptureAll: pcap != ""}
 			if events && !g.json {
 				opts.PacketEvents = true
-				opts.OnEvent = func(e *snapshot.Event) { fmt.Fprintln(out, "  ·", e.String()) }
+				opts.OnEvent = func(e *snapshot.Event) { p.line("  · " + e.String()) }
 			}
 			if !g.json {
 				fmt.Fprintf(out, "netlab · %s (%s clock, seed %d)\n", lab.Name, lab.Clock, lab.Seed)
-				opts.OnStep = func(r run.StepResult) { printStep(out, r) }
+				opts.OnStep = p.step
 			}
 			w, err := run.Build(lab, opts)
 			if err != nil {
 				return fail(exitBadInput, err)
 			}
+			p.start(w.ClockState)
 			rep := w.Run(cmd.Context())
+			p.finish()
 			caps, capErr := w.StopCaptures()
 			w.Close()
 			if g.json {
@@ -59,7 +70,7 @@ With --pcap DIR, every link's frames go to DIR/<lab>-<link>.pcap.`,
 					return err
 				}
 			} else {
-				fmt.Fprintln(out, rep.Summary())
+				p.summary(rep)
 				printCaptures(out, caps)
 			}
 			switch {
@@ -75,6 +86,7 @@ With --pcap DIR, every link's frames go to DIR/<lab>-<link>.pcap.`,
 	}
 	cmd.Flags().BoolVar(&events, "events", false, "print every event (state changes and packets) as it happens")
 	cmd.Flags().Float64Var(&speed, "speed", 0, "pace the virtual clock (1 = real time; 0 = as fast as possible)")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed the lab's random sources with `N` instead of the lab's own seed")
 	cmd.Flags().StringVar(&pcap, "pcap", "", "write every link's frames to `DIR`/<lab>-<link>.pcap (made if missing)")
 	cmd.MarkFlagDirname("pcap")
 	return cmd
@@ -89,19 +101,6 @@ func printCaptures(w io.Writer, caps []run.CaptureStatus) {
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-// printStep prints a step's outcome: "✔ 1  ping b → 10.0.0.1   3/3 replies".
-func printStep(w io.Writer, r run.StepResult) {
-	mark := map[run.Status]string{run.Passed: "✔", run.Failed: "✘", run.Skipped: "–"}[r.Status]
-	if r.Status == run.Running {
-		return
-	}
-	if os.Getenv("NO_COLOR") == "" && isTerminal(w) {
-		color := map[run.Status]string{run.Passed: "\x1b[32m", run.Failed: "\x1b[31m"}[r.Status]
-		mark = color + mark + "\x1b[0m"
-	}
-	fmt.Fprintf(w, "%s %2d %8.3fs  %-36s %s\n", mark, r.Index, r.At.Seconds(), r.Name, r.Detail)
 }
 
 func isTerminal(w io.Writer) bool {

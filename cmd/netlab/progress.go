@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/netlab/netlab/labs/run"
+)
+
+// stepPrinter prints a run's steps as they end, one line each. On a
+// terminal it also keeps a live line at the bottom, rewritten in place:
+// the step that runs and the clock. Its methods may be called from any
+// goroutine (the runner's, a stack's for events).
+type stepPrinter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	live  bool // keep a progress line (a terminal)
+	color bool
+	total int // steps in the lab
+
+	clock   func() run.ClockState // the world's clock, once it is built
+	running *run.StepResult       // the step that runs, nil between steps
+	shown   bool                  // the live line is on the screen
+	frame   int                   // the spinner's frame
+	stop    chan struct{}
+	done    chan struct{}
+	failed  []run.StepResult
+}
+
+// newStepPrinter returns a printer for a lab of total steps; live keeps a
+// progress line, color colors the marks.
+func newStepPrinter(w io.Writer, total int, live, color bool) *stepPrinter {
+	return &stepPrinter{w: w, total: total, live: live, color: color}
+}
+
+// start begins redrawing the live line ten times a second with the
+// world's clock; finish stops it.
+func (p *stepPrinter) start(clock func() run.ClockState) {
+	if !p.live {
+		return
+	}
+	p.mu.Lock()
+	p.clock = clock
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	p.mu.Unlock()
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				p.frame++
+				p.drawLocked()
+				p.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// finish stops the live line and clears it.
+func (p *stepPrinter) finish() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+		p.stop = nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+}
+
+// step takes a step's result (run.Options.OnStep).
+func (p *stepPrinter) step(r run.StepResult) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.Status == run.Running {
+		p.running = &r
+		p.drawLocked()
+		return
+	}
+	p.running = nil
+	if r.Status == run.Failed {
+		p.failed = append(p.failed, r)
+	}
+	p.clearLocked()
+	fmt.Fprintln(p.w, p.format(r))
+	p.drawLocked()
+}
+
+// line prints a line of its own (an event) above the live line.
+func (p *stepPrinter) line(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	fmt.Fprintln(p.w, s)
+	p.drawLocked()
+}
+
+// summary prints the failed steps again, then the run's verdict.
+func (p *stepPrinter) summary(rep *run.Report) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	if len(p.failed) > 0 && len(rep.Steps) > 1 {
+		fmt.Fprintf(p.w, "%d step%s failed:\n", len(p.failed), plural(len(p.failed)))
+		for _, r := range p.failed {
+			fmt.Fprintln(p.w, "  "+p.format(r))
+		}
+	}
+	fmt.Fprintln(p.w, rep.Summary())
+}
+
+// format formats a step's outcome: "✔  1    0.000s  ping b → a   3/3 replies".
+func (p *stepPrinter) format(r run.StepResult) string {
+	mark := map[run.Status]string{run.Passed: "✔", run.Failed: "✘", run.Skipped: "–"}[r.Status]
+	if p.color {
+		color := map[run.Status]string{run.Passed: "\x1b[32m", run.Failed: "\x1b[31m"}[r.Status]
+		if color != "" {
+			mark = color + mark + "\x1b[0m"
+		}
+	}
+	return fmt.Sprintf("%s %2d %8.3fs  %s %s", mark, r.Index, r.At.Seconds(), pad(r.Name, 36), r.Detail)
+}
+
+// drawLocked writes the live line: the running step and the clock.
+func (p *stepPrinter) drawLocked() {
+	if !p.live || p.running == nil {
+		return
+	}
+	spin := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}[p.frame%10]
+	clock := ""
+	if p.clock != nil {
+		c := p.clock()
+		kind := "real"
+		if c.Virtual {
+			kind = "virtual"
+		}
+		clock = fmt.Sprintf("  %s %.3fs", kind, c.Now.Seconds())
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s %d/%d %s%s", spin, p.running.Index, p.total, cut(p.running.Name, 60), clock)
+	p.shown = true
+}
+
+// clearLocked erases the live line, if it is on the screen.
+func (p *stepPrinter) clearLocked() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}
+
+// pad pads s with spaces to n characters, or cuts it to n with an
+// ellipsis.
+func pad(s string, n int) string {
+	s = cut(s, n)
+	return s + strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s)))
+}
+
+// cut shortens s to n characters, the last an ellipsis.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
