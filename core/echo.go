@@ -16,6 +16,7 @@ type EchoPCB struct {
 	bound  bool
 	closed bool
 	ttl    uint8
+	df     bool // set the Don't Fragment flag
 	recv   func(c *Core, r *EchoReply)
 	errf   func(c *Core, e *EchoError)
 	owner  SocketOwner
@@ -76,6 +77,12 @@ func (c *Core) NewEcho(recv func(c *Core, r *EchoReply), errf func(c *Core, e *E
 
 // EchoSetTTL sets the TTL of requests p sends.
 func (c *Core) EchoSetTTL(p *EchoPCB, ttl uint8) { p.ttl = ttl }
+
+// EchoSetDontFragment sets the DF flag on the requests p sends (ping -M
+// do): one larger than the path's MTU then fails with ErrMsgSize here, or
+// draws an ICMP "fragmentation needed" from the router that cannot
+// forward it.
+func (c *Core) EchoSetDontFragment(p *EchoPCB, on bool) { p.df = on }
 
 // EchoBind binds p to a local address and identifier; id 0 picks a free
 // one. It returns the identifier.
@@ -160,7 +167,7 @@ func (c *Core) EchoSend(p *EchoPCB, to netip.Addr, seq uint16, data []byte) erro
 		return err
 	}
 	tlen := wire.EncodeICMPEcho(c.scratch[transportOff:], wire.ICMPEchoRequest, p.id, seq, data)
-	if err := c.ipSend(path, to, wire.ProtoICMP, p.ttl, false, tlen); err != nil {
+	if err := c.ipSend(path, to, wire.ProtoICMP, p.ttl, p.df, tlen); err != nil {
 		return err
 	}
 	c.count(cntICMPOut)

@@ -54,6 +54,9 @@ type Ping struct {
 	Timeout Duration
 	// Size is the ICMP payload size in bytes (default DefaultPingSize).
 	Size int
+	// DontFragment sets the Don't Fragment flag on the requests (ping -M
+	// do): one larger than the path's MTU comes back as an error.
+	DontFragment bool
 	// ID names the ping's result for a later Expect; may be empty.
 	ID string
 }
@@ -61,8 +64,14 @@ type Ping struct {
 // Kind returns "ping".
 func (*Ping) Kind() string { return "ping" }
 
-// Describe returns "ping <from> → <to>".
-func (p *Ping) Describe() string { return fmt.Sprintf("ping %s → %s", p.From, p.To) }
+// Describe returns "ping <from> → <to>", and ", DF" with DontFragment.
+func (p *Ping) Describe() string {
+	d := fmt.Sprintf("ping %s → %s", p.From, p.To)
+	if p.DontFragment {
+		d += ", DF"
+	}
+	return d
+}
 
 // The subjects an Expect may check, as Expect.Subject returns them.
 const (
@@ -286,6 +295,10 @@ type Socket struct {
 	Bind netip.AddrPort
 	// Connect, when valid, is the remote address to connect to.
 	Connect netip.AddrPort
+	// DontFragment sets the Don't Fragment flag on the datagrams the
+	// socket sends: one larger than the path's MTU fails with EMSGSIZE
+	// instead of being fragmented.
+	DontFragment bool
 }
 
 // Kind returns "socket".
@@ -299,6 +312,9 @@ func (s *Socket) Describe() string {
 	}
 	if s.Connect.IsValid() {
 		d += " → " + s.Connect.String()
+	}
+	if s.DontFragment {
+		d += ", DF"
 	}
 	return d
 }

@@ -120,7 +120,7 @@ func TestKitchenSink(t *testing.T) {
 			{Name: "ping b to a", At: ptr(Duration(1e9)), Action: &Ping{From: "b", To: addr("10.0.0.1"), Count: 5, Interval: Duration(100e6), Timeout: Duration(2e9), Size: 1000, ID: "p1"}},
 			{Name: "expect ping replies = 5", Action: &Expect{PingStep: 0, PingReplies: ptr(5)}},
 			{Name: "expect ping p1 replies ≥ 4 within 1s", After: ptr(Duration(500e6)), Action: &Expect{Ping: "p1", PingStep: 0, PingRepliesMin: ptr(4), Within: ptr(Duration(1e9))}},
-			{Name: "socket s1: udp on b bound to 0.0.0.0:5000 → 10.0.0.1:7", Action: &Socket{Node: "b", ID: "s1", Proto: "udp", Bind: ap("0.0.0.0:5000"), Connect: ap("10.0.0.1:7")}},
+			{Name: "socket s1: udp on b bound to 0.0.0.0:5000 → 10.0.0.1:7, DF", Action: &Socket{Node: "b", ID: "s1", Proto: "udp", Bind: ap("0.0.0.0:5000"), Connect: ap("10.0.0.1:7"), DontFragment: true}},
 			{Name: `send "hello" on s1`, Action: &Send{Socket: "s1", Data: "hello", Size: 5, Count: 1}},
 			{Name: "send 3 × 64 B on s1 → 10.0.0.1:9", Action: &Send{Socket: "s1", To: ap("10.0.0.1:9"), Size: 64, Count: 3}},
 			{Name: "recv on s1 within 2s", Action: &Recv{Socket: "s1", Count: 1, Within: Duration(2e9)}},

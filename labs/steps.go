@@ -112,7 +112,7 @@ func (d *decoder) id(o *object, key, sort string, dst *string) {
 
 func (d *decoder) ping(f *field) Action {
 	p := &Ping{Count: DefaultPingCount, Interval: DefaultPingInterval, Timeout: DefaultPingTimeout, Size: DefaultPingSize}
-	o, ok := d.actionObject(f, "from", "to", "count", "interval", "timeout", "size", "id")
+	o, ok := d.actionObject(f, "from", "to", "count", "interval", "timeout", "size", "dont-fragment", "id")
 	if ok {
 		o.require("from", "to")
 	}
@@ -126,6 +126,7 @@ func (d *decoder) ping(f *field) Action {
 		d.errorf(o.get("timeout").pos, o.fieldPath("timeout"), "timeout must be more than 0")
 	}
 	o.int("size", &p.Size, 0, MaxUDPPayload)
+	o.bool("dont-fragment", &p.DontFragment)
 	d.id(o, "id", "ping id", &p.ID)
 	return p
 }
@@ -330,7 +331,7 @@ func (d *decoder) eventPattern(o *object, e *Expect) {
 
 func (d *decoder) socket(f *field) Action {
 	s := &Socket{Proto: "udp"}
-	o, ok := d.actionObject(f, "node", "id", "proto", "bind", "connect")
+	o, ok := d.actionObject(f, "node", "id", "proto", "bind", "connect", "dont-fragment")
 	if ok {
 		o.require("node", "id")
 	}
@@ -345,6 +346,7 @@ func (d *decoder) socket(f *field) Action {
 		}
 	}
 	o.addrPort("bind", &s.Bind)
+	o.bool("dont-fragment", &s.DontFragment)
 	if o.addrPort("connect", &s.Connect) && (s.Connect.Port() == 0 || s.Connect.Addr().IsUnspecified()) {
 		d.errorf(o.get("connect").pos, o.fieldPath("connect"), "cannot connect to %s", s.Connect)
 	}

@@ -466,9 +466,16 @@ const (
 	IP_TTL
 	// SO_TYPE (get only) returns the socket's Type.
 	SO_TYPE
+	// IP_DONTFRAG sets the Don't Fragment flag on the datagrams (or echo
+	// requests) a socket sends (0 or 1; Linux's IP_MTU_DISCOVER with
+	// IP_PMTUDISC_DO): one larger than the MTU fails with EMSGSIZE instead
+	// of being fragmented, here or at a router on the way, which answers
+	// with an ICMP "fragmentation needed" that the socket reports as
+	// EMSGSIZE (RFC 1191). Path MTU discovery itself is the caller's.
+	IP_DONTFRAG
 )
 
-var optionNames = [...]string{"", "SO_RCVTIMEO", "SO_BROADCAST", "SO_REUSEADDR", "SO_RCVBUF", "SO_ERROR", "IP_TTL", "SO_TYPE"}
+var optionNames = [...]string{"", "SO_RCVTIMEO", "SO_BROADCAST", "SO_REUSEADDR", "SO_RCVBUF", "SO_ERROR", "IP_TTL", "SO_TYPE", "IP_DONTFRAG"}
 
 // String returns the option's name ("SO_RCVBUF").
 func (o Option) String() string {
@@ -514,6 +521,8 @@ func (a *API) SetSockOpt(ctx context.Context, fd FD, opt Option, value int) erro
 			break
 		}
 		s.ttl, viaCore = value, true
+	case IP_DONTFRAG:
+		s.dontFrag, viaCore = value != 0, true
 	default:
 		err = syscall.ENOPROTOOPT
 	}
@@ -547,6 +556,8 @@ func (a *API) GetSockOpt(ctx context.Context, fd FD, opt Option) (int, error) {
 		return b2i(s.reuse), nil
 	case IP_TTL:
 		return s.ttl, nil
+	case IP_DONTFRAG:
+		return b2i(s.dontFrag), nil
 	case SO_ERROR:
 		return int(Errno(s.takeErrorLocked(), false)), nil
 	case SO_TYPE:

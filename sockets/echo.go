@@ -82,8 +82,11 @@ func (e *echoPCB) send(c *core.Core, b []byte, to netip.AddrPort) error {
 }
 
 func (e *echoPCB) setOption(c *core.Core, opt Option, value int) error {
-	if opt == IP_TTL {
+	switch opt {
+	case IP_TTL:
 		c.EchoSetTTL(e.p, uint8(value))
+	case IP_DONTFRAG:
+		c.EchoSetDontFragment(e.p, value != 0)
 	}
 	return nil
 }

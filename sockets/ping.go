@@ -39,6 +39,11 @@ type PingOptions struct {
 	Size int
 	// TTL is the requests' IP TTL; 0 means the default (64).
 	TTL int
+	// DontFragment sets the Don't Fragment flag on the requests (ping -M
+	// do): a request larger than the path's MTU is not fragmented, and
+	// comes back as an error (EMSGSIZE), from this stack or from the
+	// router that could not forward it.
+	DontFragment bool
 	// Source is the address to send from; zero lets the route choose.
 	Source netip.Addr
 }
@@ -162,6 +167,11 @@ func (a *API) Ping(ctx context.Context, to netip.Addr, o PingOptions, each func(
 	}
 	if o.TTL > 0 {
 		if err := a.SetSockOpt(ctx, fd, IP_TTL, o.TTL); err != nil {
+			return nil, err
+		}
+	}
+	if o.DontFragment {
+		if err := a.SetSockOpt(ctx, fd, IP_DONTFRAG, 1); err != nil {
 			return nil, err
 		}
 	}

@@ -114,8 +114,8 @@ type socket struct {
 	rcvTimeo time.Duration // SO_RCVTIMEO; 0 waits forever
 	nonblock bool
 	// Options as set, for getsockopt.
-	broadcast, reuse bool
-	ttl              int
+	broadcast, reuse, dontFrag bool
+	ttl                        int
 	// Addresses, as the core last reported them.
 	local, remote netip.AddrPort
 	// rdl is a PacketConn's read deadline in clock time, valid if rdlSet.

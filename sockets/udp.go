@@ -98,6 +98,8 @@ func (u *udpPCB) setOption(c *core.Core, opt Option, value int) error {
 		c.UDPSetReuse(u.p, value != 0)
 	case IP_TTL:
 		c.UDPSetTTL(u.p, uint8(value))
+	case IP_DONTFRAG:
+		c.UDPSetDontFragment(u.p, value != 0)
 	}
 	return nil
 }

@@ -266,6 +266,7 @@ func (r *runner) ping(ctx context.Context, index int, a *labs.Ping) (string, err
 	}
 	res, err := n.Sockets.Ping(ctx, a.To, sockets.PingOptions{
 		Count: a.Count, Interval: a.Interval.Std(), Timeout: a.Timeout.Std(), Size: a.Size,
+		DontFragment: a.DontFragment,
 	}, nil)
 	if err != nil {
 		return "", err

@@ -22,6 +22,11 @@ func (r *runner) socket(ctx context.Context, a *labs.Socket) (string, error) {
 	s := &labSocket{node: n, fd: fd}
 	r.socks[a.ID] = s
 	delete(r.closed, a.ID)
+	if a.DontFragment {
+		if err := n.Sockets.SetSockOpt(ctx, fd, sockets.IP_DONTFRAG, 1); err != nil {
+			return "", err
+		}
+	}
 	if a.Bind.IsValid() {
 		if err := n.Sockets.Bind(ctx, fd, a.Bind); err != nil {
 			return "", err
