@@ -144,6 +144,7 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 				EventSeq:     &w.eventSeq,
 				PacketEvents: o.PacketEvents,
 				EventRing:    o.EventRing,
+				Seed:         lab.Seed,
 				OnEvent:      onEvent,
 				Logger:       w.log.With("node", n.Name),
 			})
