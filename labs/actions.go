@@ -299,6 +299,9 @@ type Socket struct {
 	// socket sends: one larger than the path's MTU fails with EMSGSIZE
 	// instead of being fragmented.
 	DontFragment bool
+	// Broadcast lets the socket send to broadcast addresses
+	// (SO_BROADCAST); without it such a send fails with EACCES.
+	Broadcast bool
 }
 
 // Kind returns "socket".

@@ -331,7 +331,7 @@ func (d *decoder) eventPattern(o *object, e *Expect) {
 
 func (d *decoder) socket(f *field) Action {
 	s := &Socket{Proto: "udp"}
-	o, ok := d.actionObject(f, "node", "id", "proto", "bind", "connect", "dont-fragment")
+	o, ok := d.actionObject(f, "node", "id", "proto", "bind", "connect", "broadcast", "dont-fragment")
 	if ok {
 		o.require("node", "id")
 	}
@@ -347,6 +347,7 @@ func (d *decoder) socket(f *field) Action {
 	}
 	o.addrPort("bind", &s.Bind)
 	o.bool("dont-fragment", &s.DontFragment)
+	o.bool("broadcast", &s.Broadcast)
 	if o.addrPort("connect", &s.Connect) && (s.Connect.Port() == 0 || s.Connect.Addr().IsUnspecified()) {
 		d.errorf(o.get("connect").pos, o.fieldPath("connect"), "cannot connect to %s", s.Connect)
 	}

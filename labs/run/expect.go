@@ -284,6 +284,7 @@ func interfaceWant(a *labs.Expect) string {
 func (r *runner) checkEvents(a *labs.Expect) (string, error) {
 	var n uint64
 	var last []string
+	var match string // the last matching event
 	for _, e := range r.w.events.of(a.Node) {
 		if a.Interface != "" && e.Netif != a.Interface {
 			continue
@@ -291,6 +292,7 @@ func (r *runner) checkEvents(a *labs.Expect) (string, error) {
 		text := e.Text()
 		if a.EventMatches(text) {
 			n++
+			match = fmt.Sprintf("%q at %.3fs", text, e.Time.Seconds())
 			continue
 		}
 		if len(last) == 3 {
@@ -320,5 +322,11 @@ func (r *runner) checkEvents(a *labs.Expect) (string, error) {
 		}
 		return "", &Mismatch{What: what, Want: want, Got: got}
 	}
-	return fmt.Sprintf("%d event(s)", n), nil
+	switch n {
+	case 0:
+		return "none", nil
+	case 1:
+		return "1 event: " + match, nil
+	}
+	return fmt.Sprintf("%d events, the last %s", n, match), nil
 }

@@ -120,3 +120,27 @@ func TestMismatchesSayWhatWasExpectedAndSeen(t *testing.T) {
 		t.Fatal("the run passed")
 	}
 }
+
+// TestSeedChoosesTheRun runs a lab with random losses under two seeds:
+// each seed gives the same run every time, and the two runs differ.
+func TestSeedChoosesTheRun(t *testing.T) {
+	logs := map[uint64]string{}
+	for _, seed := range []uint64{1, 5, 1, 5} {
+		lab, err := labs.Builtin("lossy-link")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lab.Seed = seed
+		rep, log := runLab(t, lab)
+		if !rep.Passed {
+			t.Fatalf("seed %d: %s", seed, rep.Summary())
+		}
+		if prev, ok := logs[seed]; ok && prev != log {
+			t.Errorf("seed %d: two runs differ", seed)
+		}
+		logs[seed] = log
+	}
+	if logs[1] == logs[5] {
+		t.Errorf("seeds 1 and 5 give the same run")
+	}
+}

@@ -22,6 +22,11 @@ func (r *runner) socket(ctx context.Context, a *labs.Socket) (string, error) {
 	s := &labSocket{node: n, fd: fd}
 	r.socks[a.ID] = s
 	delete(r.closed, a.ID)
+	if a.Broadcast {
+		if err := n.Sockets.SetSockOpt(ctx, fd, sockets.SO_BROADCAST, 1); err != nil {
+			return "", err
+		}
+	}
 	if a.DontFragment {
 		if err := n.Sockets.SetSockOpt(ctx, fd, sockets.IP_DONTFRAG, 1); err != nil {
 			return "", err
