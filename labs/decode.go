@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -271,7 +272,11 @@ func (d *decoder) object(n ast.Node, path string, pos Pos, known ...string) *obj
 			continue
 		}
 		if len(known) > 0 && !slices.Contains(known, key) {
-			d.errorf(keyPos, f.path, "unknown field %q%s", key, suggest(key, known))
+			hint := suggest(key, known)
+			if hint == "" {
+				hint = " (fields: " + strings.Join(known, ", ") + ")"
+			}
+			d.errorf(keyPos, f.path, "unknown field %q%s", key, hint)
 			o.unknown++
 			continue
 		}
