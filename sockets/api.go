@@ -71,7 +71,7 @@ func (a *API) Stack() *core.Stack { return a.stack }
 // ("lab", "tui", "udp-echo").
 func (a *API) Socket(ctx context.Context, t Type, owner string) (FD, error) {
 	const op = "socket"
-	if t != Datagram && t != Echo {
+	if t != Datagram && t != Echo && t != Stream {
 		return -1, errnoErr(op, -1, syscall.EPROTOTYPE)
 	}
 	s := newSocket(a, t, owner)
@@ -91,9 +91,12 @@ func (a *API) Socket(ctx context.Context, t Type, owner string) (FD, error) {
 		if closed {
 			return core.ErrClosed
 		}
-		if t == Datagram {
+		switch t {
+		case Datagram:
 			s.pcb = openUDP(c, s)
-		} else {
+		case Stream:
+			s.pcb = openTCP(c, s)
+		default:
 			s.pcb = openEcho(c, s)
 		}
 		return nil
@@ -190,6 +193,9 @@ func (a *API) Connect(ctx context.Context, fd FD, addr netip.AddrPort) error {
 	if addr, err = v4(addr); err != nil {
 		return fail(op, fd, err, false)
 	}
+	if s.typ == Stream {
+		return a.streamConnect(ctx, fd, s, addr)
+	}
 	if !addr.Addr().IsValid() {
 		addr = netip.AddrPort{}
 	}
@@ -220,6 +226,16 @@ func (a *API) Send(ctx context.Context, fd FD, b []byte) (int, error) {
 func (a *API) sendTo(ctx context.Context, op string, fd FD, b []byte, to netip.AddrPort) (int, error) {
 	s, err := a.socketFor(op, fd)
 	if err != nil {
+		return 0, err
+	}
+	if s.typ == Stream {
+		// The address of a sendto on a stream is ignored, as Linux
+		// does on a connected socket. A send stopped early returns
+		// what it took, as send(2) does.
+		n, err := a.streamSend(ctx, op, fd, s, b)
+		if n > 0 {
+			return n, nil
+		}
 		return 0, err
 	}
 	if to, err = v4(to); err != nil {
@@ -340,6 +356,9 @@ func (a *API) Close(ctx context.Context, fd FD) error {
 	if s == nil {
 		return errnoErr(op, fd, syscall.EBADF)
 	}
+	if s.typ == Stream {
+		return a.streamClose(ctx, fd, s)
+	}
 	s.mu.Lock()
 	s.closed = true
 	s.q.clear()
@@ -412,17 +431,32 @@ type Info struct {
 	// Nonblock reports O_NONBLOCK; RecvTimeout is SO_RCVTIMEO.
 	Nonblock    bool
 	RecvTimeout time.Duration
+	// For Stream sockets: State is "idle", "listening", "connecting",
+	// "connected" or "closed" (reset, refused, timed out); SendQ the
+	// bytes the core holds to send (not yet acknowledged); Pending the
+	// connections waiting for accept; Sent and ReceivedBytes the bytes
+	// through the socket.
+	State   string
+	SendQ   int
+	Pending int
+	Sent    uint64
 }
 
 func (s *socket) info() Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Info{
+	i := Info{
 		FD: s.fd, Type: s.typ, Owner: s.owner, Local: s.local, Remote: s.remote,
 		RecvQ: s.q.bytes, Queued: s.q.n - s.errs, RcvBuf: s.rcvbuf,
 		Received: s.rxDgrams, ReceivedBytes: s.rxBytes, Drops: s.drops,
 		Error: Errno(s.soErr, false), Nonblock: s.nonblock, RecvTimeout: s.rcvTimeo,
 	}
+	if s.typ == Stream {
+		st := &s.st
+		i.State, i.RecvQ, i.SendQ, i.Pending = st.state.String(), st.rlen, st.sndQueued, len(st.acceptQ)
+		i.ReceivedBytes, i.Sent = st.recvBytes, st.sentBytes
+	}
+	return i
 }
 
 // Sockets returns the descriptor table, in descriptor order. It never
@@ -473,9 +507,32 @@ const (
 	// with an ICMP "fragmentation needed" that the socket reports as
 	// EMSGSIZE (RFC 1191). Path MTU discovery itself is the caller's.
 	IP_DONTFRAG
+	// SO_SNDBUF (Stream) is the send buffer in bytes: what the core
+	// holds until the peer acknowledges it.
+	SO_SNDBUF
+	// SO_SNDTIMEO bounds how long a send (or a blocking connect) waits,
+	// in milliseconds of clock time (0: forever); it then fails with
+	// EAGAIN (EINPROGRESS for connect), or returns what it sent.
+	SO_SNDTIMEO
+	// SO_KEEPALIVE (Stream) sends keepalive probes on an idle
+	// connection (RFC 1122 §4.2.3.6); TCP_KEEPIDLE, TCP_KEEPINTVL (in
+	// seconds) and TCP_KEEPCNT are their parameters (Linux's defaults
+	// 7200, 75, 9).
+	SO_KEEPALIVE
+	TCP_KEEPIDLE
+	TCP_KEEPINTVL
+	TCP_KEEPCNT
+	// SO_LINGER (Stream): -1 off (the default); 0 close resets the
+	// connection; N > 0 close waits up to N milliseconds of clock time
+	// for the data queued to be acknowledged (SetLinger takes a
+	// duration).
+	SO_LINGER
+	// TCP_NODELAY (Stream) turns Nagle's algorithm off.
+	TCP_NODELAY
 )
 
-var optionNames = [...]string{"", "SO_RCVTIMEO", "SO_BROADCAST", "SO_REUSEADDR", "SO_RCVBUF", "SO_ERROR", "IP_TTL", "SO_TYPE", "IP_DONTFRAG"}
+var optionNames = [...]string{"", "SO_RCVTIMEO", "SO_BROADCAST", "SO_REUSEADDR", "SO_RCVBUF", "SO_ERROR", "IP_TTL", "SO_TYPE", "IP_DONTFRAG",
+	"SO_SNDBUF", "SO_SNDTIMEO", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "SO_LINGER", "TCP_NODELAY"}
 
 // String returns the option's name ("SO_RCVBUF").
 func (o Option) String() string {
@@ -508,11 +565,26 @@ func (a *API) SetSockOpt(ctx context.Context, fd FD, opt Option, value int) erro
 			break
 		}
 		s.rcvbuf = min(value, MaxRcvBuf)
+		viaCore = s.typ == Stream
+	case SO_SNDTIMEO:
+		if value < 0 {
+			err = syscall.EINVAL
+			break
+		}
+		s.st.sndTimeo = time.Duration(value) * time.Millisecond
 	case SO_BROADCAST:
+		if s.typ == Stream {
+			err = syscall.ENOPROTOOPT
+			break
+		}
 		s.broadcast, viaCore = value != 0, true
 	case SO_REUSEADDR:
 		s.reuse, viaCore = value != 0, true
 	case IP_TTL:
+		if s.typ == Stream {
+			err = syscall.ENOPROTOOPT // the core's TCP uses the default TTL
+			break
+		}
 		if value == -1 {
 			value = core.DefaultTTL
 		}
@@ -522,9 +594,17 @@ func (a *API) SetSockOpt(ctx context.Context, fd FD, opt Option, value int) erro
 		}
 		s.ttl, viaCore = value, true
 	case IP_DONTFRAG:
+		if s.typ == Stream {
+			err = syscall.ENOPROTOOPT
+			break
+		}
 		s.dontFrag, viaCore = value != 0, true
 	default:
-		err = syscall.ENOPROTOOPT
+		if s.typ == Stream {
+			viaCore, err = s.setStreamOptionLocked(opt, value)
+		} else {
+			err = syscall.ENOPROTOOPT
+		}
 	}
 	s.mu.Unlock()
 	if err != nil || !viaCore {
@@ -562,6 +642,13 @@ func (a *API) GetSockOpt(ctx context.Context, fd FD, opt Option) (int, error) {
 		return int(Errno(s.takeErrorLocked(), false)), nil
 	case SO_TYPE:
 		return int(s.typ), nil
+	case SO_SNDTIMEO:
+		return int(s.st.sndTimeo / time.Millisecond), nil
+	}
+	if s.typ == Stream {
+		if v, ok := s.getStreamOptionLocked(opt); ok {
+			return v, nil
+		}
 	}
 	return 0, errnoErr(op, fd, syscall.ENOPROTOOPT)
 }

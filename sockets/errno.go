@@ -36,7 +36,9 @@ func (e *Error) Error() string {
 		s += " fd " + e.FD.String()
 	}
 	s += ": " + e.Err.Error()
-	if e.Cause != nil && isContextErr(e.Cause) {
+	if e.Cause != nil && (isContextErr(e.Cause) || errors.Unwrap(e.Cause) != nil) {
+		// A context's end, or a core error that says more than its
+		// errno ("all 16384 ephemeral TCP ports ... are taken").
 		s += " (" + e.Cause.Error() + ")"
 	}
 	return s
@@ -89,6 +91,10 @@ var errnoTable = [...]struct {
 	{core.ErrStopped, syscall.ENETDOWN},
 	{core.ErrClosed, syscall.EBADF},
 	{core.ErrLoopbackChange, syscall.EPERM},
+	{core.ErrConnReset, syscall.ECONNRESET},
+	{core.ErrConnAborted, syscall.ECONNABORTED},
+	{core.ErrTimedOut, syscall.ETIMEDOUT},
+	{core.ErrShutdown, syscall.EPIPE},
 }
 
 // Errno returns the errno a socket call reports for err: a core error
@@ -136,6 +142,12 @@ var errnoNames = map[syscall.Errno]string{
 	syscall.EAGAIN:        "EAGAIN",
 	syscall.EBADF:         "EBADF",
 	syscall.ECONNREFUSED:  "ECONNREFUSED",
+	syscall.ECONNRESET:    "ECONNRESET",
+	syscall.ECONNABORTED:  "ECONNABORTED",
+	syscall.EALREADY:      "EALREADY",
+	syscall.EINPROGRESS:   "EINPROGRESS",
+	syscall.EOPNOTSUPP:    "EOPNOTSUPP",
+	syscall.EPIPE:         "EPIPE",
 	syscall.EDESTADDRREQ:  "EDESTADDRREQ",
 	syscall.EEXIST:        "EEXIST",
 	syscall.EHOSTUNREACH:  "EHOSTUNREACH",

@@ -61,13 +61,17 @@ const (
 	// IPPROTO_ICMP): it sends echo requests and receives the replies
 	// whose identifier is its own.
 	Echo
+	// Stream is a TCP socket (SOCK_STREAM, IPPROTO_TCP).
+	Stream
 )
 
-// String returns "udp" or "icmp".
+// String returns "udp", "icmp" or "tcp".
 func (t Type) String() string {
 	switch t {
 	case Datagram:
 		return "udp"
+	case Stream:
+		return "tcp"
 	case Echo:
 		return "icmp"
 	}

@@ -17,14 +17,17 @@ type PollEvent uint16
 // asked for or not.
 const (
 	// POLLIN: a receive would not block (a datagram is queued, or the
-	// stack stopped and it would fail at once).
+	// stack stopped and it would fail at once; for a stream socket data
+	// or the end of the stream, for a listener a connection to accept).
 	POLLIN PollEvent = 0x1
 	// POLLOUT: a send would not block (always, for a datagram socket of
-	// a running stack).
+	// a running stack; for a stream socket, when its send buffer has
+	// room, which is how a non-blocking connect reports completion).
 	POLLOUT PollEvent = 0x4
 	// POLLERR: an error is pending (SO_ERROR), or the stack stopped.
 	POLLERR PollEvent = 0x8
-	// POLLHUP: the stack stopped; nothing more will arrive.
+	// POLLHUP: the stack stopped; nothing more will arrive (for a
+	// stream socket: both directions are shut, or it was reset).
 	POLLHUP PollEvent = 0x10
 	// POLLNVAL: the descriptor is not open (or closed while polled).
 	POLLNVAL PollEvent = 0x20
@@ -66,6 +69,9 @@ func (s *socket) eventsLocked(events PollEvent) PollEvent {
 	if s.closed {
 		return POLLNVAL
 	}
+	if s.typ == Stream {
+		return s.streamEventsLocked() & (events | POLLERR | POLLHUP | POLLNVAL)
+	}
 	var r PollEvent
 	if s.q.n > 0 {
 		r |= POLLIN
@@ -96,7 +102,7 @@ func (a *API) Poll(ctx context.Context, fds []PollFD, timeout time.Duration) (in
 	)
 	defer func() {
 		for _, s := range watched {
-			s.removeWaiter(w)
+			s.removePoller(w)
 		}
 		if w != nil {
 			w.Close()
@@ -129,7 +135,7 @@ func (a *API) Poll(ctx context.Context, fds []PollFD, timeout time.Duration) (in
 			s.mu.Lock()
 			p.Revents = s.eventsLocked(p.Events)
 			if register && !s.closed {
-				s.addWaiterLocked(w)
+				s.addPollerLocked(w)
 				watched = append(watched, s)
 			}
 			s.mu.Unlock()
@@ -147,4 +153,40 @@ func (a *API) Poll(ctx context.Context, fds []PollFD, timeout time.Duration) (in
 			return 0, fail(op, -1, err, false)
 		}
 	}
+}
+
+// streamEventsLocked is what holds for a Stream socket now, as Linux's
+// tcp_poll says it. s.mu held.
+func (s *socket) streamEventsLocked() PollEvent {
+	st := &s.st
+	var r PollEvent
+	if s.soErr != nil {
+		r |= POLLERR
+	}
+	if s.stopped {
+		return r | POLLIN | POLLERR | POLLHUP
+	}
+	switch st.state {
+	case stListening:
+		if len(st.acceptQ) > 0 {
+			r |= POLLIN
+		}
+		return r
+	case stConnecting:
+		return r
+	case stIdle:
+		return r | POLLOUT | POLLHUP // as Linux says of a socket in CLOSE
+	case stDead:
+		return r | POLLIN | POLLOUT | POLLHUP
+	}
+	if st.rlen > 0 || st.eof || st.rdShut {
+		r |= POLLIN
+	}
+	if st.wrShut || st.sndQueued < st.sndBuf {
+		r |= POLLOUT
+	}
+	if st.eof && st.wrShut {
+		r |= POLLHUP
+	}
+	return r
 }

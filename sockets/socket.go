@@ -103,15 +103,16 @@ type socket struct {
 	closed   bool // Close was called: every call fails with EBADF
 	stopped  bool // the stack stopped: calls fail with ENETDOWN
 	q        queue
-	rcvbuf   int    // receive queue limit, payload bytes
-	drops    uint64 // datagrams dropped because the queue was full
-	rxDgrams uint64 // datagrams queued since the socket opened
-	rxBytes  uint64 // payload bytes queued since the socket opened
-	soErr    error  // pending error (SO_ERROR), a core error; nil when none
-	errQueue bool   // errors go into q as items (Ping's IP_RECVERR)
-	errs     int    // error items in q
-	waiters  []*clock.Waiter
-	rcvTimeo time.Duration // SO_RCVTIMEO; 0 waits forever
+	rcvbuf   int             // receive queue limit, payload bytes
+	drops    uint64          // datagrams dropped because the queue was full
+	rxDgrams uint64          // datagrams queued since the socket opened
+	rxBytes  uint64          // payload bytes queued since the socket opened
+	soErr    error           // pending error (SO_ERROR), a core error; nil when none
+	errQueue bool            // errors go into q as items (Ping's IP_RECVERR)
+	errs     int             // error items in q
+	waiters  []*clock.Waiter // receives (and, for streams, connects and accepts)
+	pollers  []*clock.Waiter // polls
+	rcvTimeo time.Duration   // SO_RCVTIMEO; 0 waits forever
 	nonblock bool
 	// Options as set, for getsockopt.
 	broadcast, reuse, dontFrag bool
@@ -129,6 +130,11 @@ type socket struct {
 	// why is what a receive waits for ("recvfrom fd 3"), made once per
 	// op (whyOp) rather than at every wait.
 	why, whyOp string
+
+	// tcp is a Stream socket's control block (s.pcb too), set on the
+	// tcpip goroutine when it is made; st its stream state, under mu.
+	tcp *tcpPCB
+	st  stream
 }
 
 func newSocket(a *API, t Type, owner string) *socket {
@@ -140,7 +146,7 @@ func newSocket(a *API, t Type, owner string) *socket {
 func (s *socket) SocketInfo() core.SocketInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	info := core.SocketInfo{FD: s.fd.Num(), Owner: s.owner, RecvQ: s.q.bytes}
+	info := core.SocketInfo{FD: s.fd.Num(), Owner: s.owner, RecvQ: s.q.bytes + s.st.rlen, SendQ: s.st.sndQueued}
 	if s.soErr != nil {
 		info.Error = ErrnoName(Errno(s.soErr, false))
 	}
@@ -196,9 +202,30 @@ func (s *socket) setError(err error, seq uint16, to netip.AddrPort, by netip.Add
 	s.wakeLocked()
 }
 
-// wakeLocked wakes every waiter. s.mu held; Wake never blocks.
+// wakeLocked wakes every waiter: receivers, senders, polls. s.mu held;
+// Wake never blocks.
 func (s *socket) wakeLocked() {
-	for _, w := range s.waiters {
+	wakeAll(s.waiters)
+	wakeAll(s.pollers)
+	wakeAll(s.st.wwaiters)
+}
+
+// wakeReadLocked wakes receivers and polls (data, a connection to
+// accept). s.mu held.
+func (s *socket) wakeReadLocked() {
+	wakeAll(s.waiters)
+	wakeAll(s.pollers)
+}
+
+// wakeWriteLocked wakes senders and polls (send buffer space). s.mu
+// held.
+func (s *socket) wakeWriteLocked() {
+	wakeAll(s.st.wwaiters)
+	wakeAll(s.pollers)
+}
+
+func wakeAll(ws []*clock.Waiter) {
+	for _, w := range ws {
 		w.Wake()
 	}
 }
@@ -208,6 +235,14 @@ func (s *socket) addWaiterLocked(w *clock.Waiter) { s.waiters = append(s.waiters
 func (s *socket) removeWaiter(w *clock.Waiter) {
 	s.mu.Lock()
 	s.removeWaiterLocked(w)
+	s.mu.Unlock()
+}
+
+func (s *socket) addPollerLocked(w *clock.Waiter) { s.pollers = append(s.pollers, w) }
+
+func (s *socket) removePoller(w *clock.Waiter) {
+	s.mu.Lock()
+	s.pollers = removeFrom(s.pollers, w)
 	s.mu.Unlock()
 }
 
@@ -241,16 +276,19 @@ func (s *socket) whyLocked(op string) string {
 	return s.why
 }
 
-func (s *socket) removeWaiterLocked(w *clock.Waiter) {
-	for i, x := range s.waiters {
+func (s *socket) removeWaiterLocked(w *clock.Waiter) { s.waiters = removeFrom(s.waiters, w) }
+
+// removeFrom removes w from ws, not keeping the order.
+func removeFrom(ws []*clock.Waiter, w *clock.Waiter) []*clock.Waiter {
+	for i, x := range ws {
 		if x == w {
-			last := len(s.waiters) - 1
-			s.waiters[i] = s.waiters[last]
-			s.waiters[last] = nil
-			s.waiters = s.waiters[:last]
-			break
+			last := len(ws) - 1
+			ws[i] = ws[last]
+			ws[last] = nil
+			return ws[:last]
 		}
 	}
+	return ws
 }
 
 // takeErrorLocked returns and clears the pending error.
@@ -292,6 +330,13 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 	s := a.lookup(fd)
 	if s == nil {
 		return 0, meta{}, errnoErr(op, fd, syscall.EBADF)
+	}
+	if s.typ == Stream {
+		n, err := a.streamRecv(ctx, op, fd, s, b)
+		s.mu.Lock()
+		from := s.remote
+		s.mu.Unlock()
+		return n, meta{n: n, from: from}, err
 	}
 	clk := a.clock
 	var (
