@@ -94,7 +94,11 @@ func FuzzLoad(f *testing.F) {
 				if e.Msg == "" || e.File != "fuzz.yaml" {
 					t.Fatalf("malformed error %#v", e)
 				}
+				if !e.Pos.IsValid() {
+					t.Fatalf("error without a position: %v", e)
+				}
 				_ = e.Error()
+				_ = e.Excerpt()
 			}
 			return
 		}
