@@ -405,8 +405,25 @@ func (o *object) ref(key string, dst *string) bool {
 	return true
 }
 
+// integral returns the value of a float written with a zero fraction
+// (2.0), which is an integer to JSON Schema too.
+func integral(n ast.Node) (int64, bool) {
+	fl, ok := n.(*ast.FloatNode)
+	if !ok || fl.Value != math.Trunc(fl.Value) || math.Abs(fl.Value) > 1<<53 {
+		return 0, false
+	}
+	return int64(fl.Value), true
+}
+
 // integer decodes an integer from lo to hi.
 func (d *decoder) integer(f *field, lo, hi int64) (int64, bool) {
+	if v, ok := integral(f.value); ok {
+		if v < lo || v > hi {
+			d.errorf(f.pos, f.path, "%s out of range (%d to %d)", scalarText(f.value), lo, hi)
+			return 0, false
+		}
+		return v, true
+	}
 	n, ok := f.value.(*ast.IntegerNode)
 	if !ok {
 		d.errorf(f.pos, f.path, "expected an integer, got %s", describe(f.value))
@@ -435,6 +452,9 @@ func (d *decoder) integer(f *field, lo, hi int64) (int64, bool) {
 
 // uinteger decodes a non-negative 64-bit integer.
 func (d *decoder) uinteger(f *field) (uint64, bool) {
+	if v, ok := integral(f.value); ok && v >= 0 {
+		return uint64(v), true
+	}
 	n, ok := f.value.(*ast.IntegerNode)
 	if !ok {
 		d.errorf(f.pos, f.path, "expected an integer, got %s", describe(f.value))

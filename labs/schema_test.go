@@ -392,6 +392,9 @@ func TestSchemaAgreesOnSteps(t *testing.T) {
 		{"ok", `add-route: {node: a, to: 0.0.0.0/0, via: 10.0.0.2}`},
 		{"ok", `add-interface: {node: a, name: eth1, mac: "0A-00-00-00-00-01", address: 10.9.0.1/32}`},
 		{"ok", `ping: {from: a, to: 255.255.255.255, count: 1048576, size: 65507}`},
+		{"ok", `ping: {from: a, to: 10.0.0.2, count: 2.0}`},
+		{"schema", `ping: {from: a, to: 10.0.0.2, count: 0.0}`},
+		{"schema", `expect: {node: a, counter: x, min: -1.0}`},
 		{"ok", `socket: {node: a, id: t-1, bind: "0.0.0.0:0", proto: udp}`},
 		{"ok", "name: a step\n    at: 10s\n    wait: 1s"},
 
