@@ -52,7 +52,7 @@ type tuiFlags struct {
 
 // runTUI opens lab in the TUI. Bubble Tea owns the terminal and SIGINT
 // and SIGTERM while it runs; the world is closed after it returns, also
-// after a panic.
+// after a panic (runProgram).
 func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) {
 	lab, err := labs.Resolve(arg)
 	if err != nil {
@@ -72,25 +72,35 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 		return fail(exitBadInput, err)
 	}
 	app := ui.New(w, ui.Options{Rebuild: build, NoColor: os.Getenv("NO_COLOR") != "", NoMouse: f.noMouse})
-	defer func() {
-		app.World().Close()
-		if r := recover(); r != nil {
-			err = fail(exitFailed, fmt.Errorf("the TUI panicked: %v", r))
-		}
-	}()
 	// Nothing may write to the terminal while the TUI owns it.
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)
 
-	p := tea.NewProgram(app, tea.WithContext(context.Background()))
-	if _, err := p.Run(); err != nil {
-		if errors.Is(err, tea.ErrInterrupted) {
-			return fail(exitInterrupted, errors.New("interrupted"))
-		}
-		if errors.Is(err, tea.ErrProgramKilled) && cmd.Context().Err() != nil {
-			return fail(exitInterrupted, errors.New("interrupted"))
-		}
+	// SIGINT and SIGTERM reach both Bubble Tea's handler (an interrupt, or
+	// a quit that returns no error) and the command's context (execute):
+	// whichever ends the program, a signal exits 130.
+	err = runProgram(app, app, tea.WithContext(cmd.Context()))
+	if errors.Is(err, tea.ErrInterrupted) || cmd.Context().Err() != nil {
+		return fail(exitInterrupted, errors.New("interrupted"))
+	}
+	if err != nil {
 		return fail(exitFailed, err)
 	}
 	return nil
+}
+
+// runProgram runs m (app, or a test's wrapper of it) in a Bubble Tea
+// program until it ends, then closes the world app shows (a rerun may
+// have replaced the first one). Bubble Tea recovers a panic in Update,
+// View or a command, restores the terminal and returns an error; the
+// world is closed then too, and after a panic that escapes Run.
+func runProgram(app *ui.App, m tea.Model, opts ...tea.ProgramOption) (err error) {
+	defer func() {
+		app.World().Close()
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the TUI panicked: %v", r)
+		}
+	}()
+	_, err = tea.NewProgram(m, opts...).Run()
+	return err
 }
