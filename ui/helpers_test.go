@@ -17,7 +17,13 @@ import (
 	"github.com/netlab/netlab/labs/run"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// updating reports -update: rewrite the golden files under testdata/.
+// The flag is github.com/charmbracelet/x/exp/golden's, which teatest
+// links into this package's tests: a binary can define a flag only once.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // quietWorld builds a built-in lab, runs its steps to the end on the
 // virtual clock (which Run leaves paused there), and waits until every
@@ -101,7 +107,7 @@ func plain(s string) string {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,456 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+	"go.uber.org/goleak"
+
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/run"
+	"github.com/netlab/netlab/ui"
+)
+
+var captureFile = flag.String("capture", "", "write the end-to-end test's screen after a ping to `FILE` (the README's capture)")
+
+// Generous limits: two slow cores under -race.
+const (
+	e2eWait  = 60 * time.Second
+	e2eEvery = 100 * time.Millisecond
+)
+
+// tmuxServer is a tmux server of the test's own: its own socket name
+// (-L) in its own directory (TMUX_TMPDIR), no configuration file, so that
+// it never touches a person's tmux.
+type tmuxServer struct {
+	t    *testing.T
+	name string
+	env  []string
+}
+
+func newTmux(t *testing.T) *tmuxServer {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is missing, and CI is set: the end-to-end test must run (.ci/run installs tmux)")
+		}
+		t.Skip("tmux is missing: the end-to-end test of the binary needs it")
+	}
+	dir, err := os.MkdirTemp("", "netlab-e2e-tmux-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		// Not the person's tmux: TMUX would point at their server.
+		if !strings.HasPrefix(kv, "TMUX=") && !strings.HasPrefix(kv, "TMUX_PANE=") && !strings.HasPrefix(kv, "TMUX_TMPDIR=") {
+			env = append(env, kv)
+		}
+	}
+	s := &tmuxServer{t: t, name: fmt.Sprintf("netlab-e2e-%d", os.Getpid()), env: append(env, "TMUX_TMPDIR="+dir)}
+	t.Cleanup(func() {
+		// Even after a failure: the server, the program in it, its files.
+		cmd := exec.Command("tmux", "-L", s.name, "kill-server")
+		cmd.Env = s.env
+		_ = cmd.Run()
+		os.RemoveAll(dir)
+	})
+	return s
+}
+
+// run runs a tmux command on the server and returns its output.
+func (s *tmuxServer) run(args ...string) string {
+	s.t.Helper()
+	cmd := exec.Command("tmux", append([]string{"-L", s.name, "-f", "/dev/null"}, args...)...)
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// screen is what the pane shows now, as text.
+func (s *tmuxServer) screen() string { return s.run("capture-pane", "-p", "-t", "e2e") }
+
+// waitFor polls the pane until cond holds on its screen.
+func (s *tmuxServer) waitFor(what string, cond func(scr string) bool) string {
+	s.t.Helper()
+	var scr string
+	for deadline := time.Now().Add(e2eWait); time.Now().Before(deadline); time.Sleep(e2eEvery) {
+		scr = s.screen()
+		if cond(scr) {
+			return scr
+		}
+	}
+	s.t.Fatalf("waited %v for %s; the pane shows:\n%s", e2eWait, what, scr)
+	return ""
+}
+
+// waitText waits until the pane shows every one of texts.
+func (s *tmuxServer) waitText(texts ...string) string {
+	s.t.Helper()
+	return s.waitFor(fmt.Sprintf("%q", texts), func(scr string) bool {
+		for _, x := range texts {
+			if !strings.Contains(scr, x) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// keys sends tmux key names ("Enter", "Tab", "q").
+func (s *tmuxServer) keys(ks ...string) { s.run(append([]string{"send-keys", "-t", "e2e"}, ks...)...) }
+
+// typeText types text literally.
+func (s *tmuxServer) typeText(text string) { s.run("send-keys", "-t", "e2e", "-l", text) }
+
+// pane reads pane flags (tmux formats).
+func (s *tmuxServer) pane(format string) string {
+	return strings.TrimSpace(s.run("display-message", "-p", "-t", "e2e", format))
+}
+
+// startShell starts the session: a shell in a 140x45 pane, with a
+// prompt to recognise, on a clean screen.
+func (s *tmuxServer) startShell() {
+	s.t.Helper()
+	s.run("new-session", "-d", "-s", "e2e", "-x", "140", "-y", "45", "sh")
+	if got := s.pane("#{pane_width}x#{pane_height}"); got != "140x45" {
+		s.t.Fatalf("the pane is %s, want 140x45", got)
+	}
+	s.typeText("PS1='e2e$ '; clear")
+	s.keys("Enter")
+	s.waitFor("the prompt", func(scr string) bool { return strings.TrimSpace(scr) == "e2e$" })
+}
+
+// checkRestored checks that the terminal is as it was before the TUI:
+// the alternate screen left, the cursor shown, the mouse not reported,
+// and the shell in charge.
+func (s *tmuxServer) checkRestored(when string) {
+	s.t.Helper()
+	for _, f := range []struct{ format, want string }{
+		{"#{alternate_on}", "0"},
+		{"#{cursor_flag}", "1"},
+		{"#{mouse_any_flag}", "0"},
+		{"#{mouse_button_flag}", "0"},
+		{"#{pane_current_command}", "sh"},
+	} {
+		if got := s.pane(f.format); got != f.want {
+			s.t.Errorf("%s, %s is %q, want %q", when, f.format, got, f.want)
+		}
+	}
+}
+
+// buildNetlab builds the command into a temporary directory, with -race
+// when this test runs with it.
+func buildNetlab(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "netlab")
+	args := []string{"build", "-o", bin}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				args = append(args, "-race")
+			}
+		}
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	cmd := exec.Command(gobin, append(args, ".")...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return bin
+}
+
+// statusOf is the pane's status line (above the help bar).
+func statusOf(scr string) string {
+	lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+	if len(lines) < 2 {
+		return ""
+	}
+	return strings.TrimSpace(lines[len(lines)-2])
+}
+
+// TestE2ETmux runs the real binary in tmux at 140x45, as a person would:
+// it reads the screen with capture-pane, pings and sends on a socket with
+// send-keys, and quits with q; then the shell is back, the exit status is
+// 0, the alternate screen is left, the cursor shows and the mouse is the
+// terminal's again. Logs went to --log, not to the screen.
+func TestE2ETmux(t *testing.T) {
+	tm := newTmux(t)
+	bin := buildNetlab(t)
+	logFile := filepath.Join(t.TempDir(), "netlab.log")
+
+	tm.startShell()
+	tm.typeText(fmt.Sprintf("%s --log %s; echo EXIT=$?", bin, logFile))
+	tm.keys("Enter")
+
+	// The panels, the header, the lab's steps.
+	scr := tm.waitText("netlab · quickstart", "virtual ", "[1:a]", "2:b",
+		"Interfaces · a", "Timers · a", "Sockets · a", "ARP · a", "Routes · a", "Links", "Events", "Lab: quickstart · 8/8 passed")
+	if tm.pane("#{alternate_on}") != "1" {
+		t.Fatalf("the TUI is not on the alternate screen:\n%s", scr)
+	}
+
+	// Ping a → b from the ping form: the result is in the status line.
+	tm.keys("p")
+	tm.waitText("Ping from a")
+	tm.typeText("10.0.0.2")
+	tm.keys("Enter")
+	scr = tm.waitFor("the ping's result", func(scr string) bool { return strings.HasPrefix(statusOf(scr), "✔ ping a → 10.0.0.2") })
+	if st := statusOf(scr); !regexp.MustCompile(`^✔ ping a → 10\.0\.0\.2: 3/3 replies, rtt [0-9. ]+ ms$`).MatchString(st) {
+		t.Fatalf("status line %q", st)
+	}
+
+	// On b: open a UDP socket in the Sockets panel and send to a's echo app.
+	tm.keys("Right", "Tab", "Tab")
+	tm.waitText("▶ Sockets · b")
+	tm.keys("a")
+	tm.waitText("Open a UDP socket on b")
+	tm.typeText(":6000")
+	tm.keys("Enter")
+	tm.waitFor("the socket", func(scr string) bool { return strings.HasPrefix(statusOf(scr), "✔ b open UDP socket: fd 3") })
+	// s sends on the selected socket: wait for its row.
+	tm.waitFor("the socket's row", func(scr string) bool {
+		return regexp.MustCompile(`▸ 3\s+udp\s+0\.0\.0\.0:6000\s`).MatchString(scr)
+	})
+	tm.keys("s")
+	tm.waitText("Send on b fd 3", "hello netlab")
+	tm.keys("Enter")
+	tm.waitFor("the send's result", func(scr string) bool {
+		return statusOf(scr) == "✔ b fd 3: send to 10.0.0.1:7: 12 B sent"
+	})
+	// b's ping for the capture: its Interfaces panel, counters moved.
+	tm.keys("BTab", "BTab")
+	tm.waitText("▶ Interfaces · b")
+	tm.keys("p")
+	tm.waitText("Ping from b")
+	tm.typeText("10.0.0.1")
+	tm.keys("Enter")
+	scr = tm.waitFor("b's ping", func(scr string) bool { return strings.HasPrefix(statusOf(scr), "✔ ping b → 10.0.0.1: 3/3 replies") })
+	if *captureFile != "" {
+		if err := os.WriteFile(*captureFile, []byte(scr), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// q: the program ends, the shell is back with exit status 0, and the
+	// terminal is as it was.
+	tm.keys("q")
+	scr = tm.waitFor("the shell", func(scr string) bool {
+		return strings.Contains(scr, "EXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+	})
+	if !strings.Contains(scr, "\nEXIT=0\n") {
+		t.Fatalf("netlab did not exit with status 0:\n%s", scr)
+	}
+	tm.checkRestored("after q")
+	// Nothing but the command line, its status and the prompt.
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(scr), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 3 || !strings.Contains(lines[0], "--log") || lines[1] != "EXIT=0" || lines[2] != "e2e$" {
+		t.Errorf("after quitting the screen shows more than the shell:\n%s", scr)
+	}
+	if fi, err := os.Stat(logFile); err != nil {
+		t.Errorf("--log: %v", err)
+	} else {
+		t.Logf("--log wrote %d bytes", fi.Size())
+	}
+}
+
+// TestE2ETmuxSignals sends SIGTERM and SIGINT to the binary while its
+// TUI runs in tmux: each restores the terminal and exits with status 130
+// (interrupted), as every command does.
+func TestE2ETmuxSignals(t *testing.T) {
+	tm := newTmux(t)
+	bin := buildNetlab(t)
+	logFile := filepath.Join(t.TempDir(), "netlab.log")
+	tm.startShell()
+	for _, sig := range []string{"TERM", "INT"} {
+		tm.typeText(fmt.Sprintf("clear; %s --log %s; echo EXIT=$?", bin, logFile))
+		tm.keys("Enter")
+		tm.waitText("netlab · quickstart", "Lab: quickstart · 8/8 passed")
+		// netlab is the shell's only child.
+		sh := tm.pane("#{pane_pid}")
+		kids, err := os.ReadFile(fmt.Sprintf("/proc/%s/task/%s/children", sh, sh))
+		if err != nil || len(strings.Fields(string(kids))) != 1 {
+			t.Fatalf("the shell's children: %q, %v", kids, err)
+		}
+		pid := strings.TrimSpace(string(kids))
+		if out, err := exec.Command("kill", "-"+sig, pid).CombinedOutput(); err != nil {
+			t.Fatalf("kill -%s %s: %v %s", sig, pid, err, out)
+		}
+		scr := tm.waitFor("the shell after SIG"+sig, func(scr string) bool {
+			return strings.Contains(scr, "EXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+		})
+		if !strings.Contains(scr, "netlab: interrupted\nEXIT=130\n") {
+			t.Errorf("after SIG%s netlab did not say it was interrupted and exit with status 130:\n%s", sig, scr)
+		}
+		tm.checkRestored("after SIG" + sig)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a program writes while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.b.Bytes())
+}
+
+// panicky is the TUI with a fault planted: it panics on the key "!" in
+// Update, in View after "#", and in a command's goroutine after "@".
+type panicky struct {
+	*ui.App
+	inView bool
+}
+
+func (p *panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "!":
+			panic("planted: Update")
+		case "#":
+			p.inView = true
+		case "@":
+			return p, func() tea.Msg { panic("planted: a command") }
+		}
+	}
+	_, cmd := p.App.Update(msg)
+	return p, cmd
+}
+
+func (p *panicky) View() tea.View {
+	if p.inView {
+		panic("planted: View")
+	}
+	return p.App.View()
+}
+
+// TestPanicRestoresTerminal runs the TUI through runProgram (as runTUI
+// does) with a panic planted in Update, in View and in a command: the
+// program returns an error, its output ends by leaving the alternate
+// screen and showing the cursor, the world is closed and no goroutine is
+// left behind. (Bubble Tea prints each panic and its stack on stderr, as
+// it would for a person, once the terminal is restored.)
+func TestPanicRestoresTerminal(t *testing.T) {
+	for _, key := range []string{"!", "#", "@"} {
+		t.Run(key, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			lab, err := labs.Builtin("quickstart")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := run.Build(lab, run.Options{Speed: 1, PacketEvents: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Start(context.Background())
+			app := ui.New(w, ui.Options{NoColor: true})
+			in, typeIn := io.Pipe()
+			defer typeIn.Close()
+			var out syncBuffer
+			errc := make(chan error, 1)
+			go func() {
+				errc <- runProgram(app, &panicky{App: app}, tea.WithInput(in), tea.WithOutput(&out),
+					tea.WithWindowSize(140, 45), tea.WithoutSignals(), tea.WithEnvironment([]string{"TERM=xterm-256color"}))
+			}()
+
+			// Wait for the first frames on the alternate screen, then type.
+			term := vt.NewEmulator(140, 45)
+			go func() { _, _ = io.Copy(io.Discard, term) }()
+			defer term.InputPipe().(io.Closer).Close()
+			deadline := time.Now().Add(e2eWait)
+			for !bytes.Contains(out.Bytes(), []byte("Lab: quickstart")) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no screen in %v:\n%q", e2eWait, out.Bytes())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if _, err := typeIn.Write([]byte(key)); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err = <-errc:
+			case <-time.After(e2eWait):
+				t.Fatalf("the program did not end in %v after a panic", e2eWait)
+			}
+			if !errors.Is(err, tea.ErrProgramPanic) {
+				t.Fatalf("runProgram returned %v, want ErrProgramPanic", err)
+			}
+
+			// The terminal, as a person would find it: the alternate
+			// screen left, the cursor shown, mouse reports off.
+			raw := out.Bytes()
+			term.Write(bytes.ReplaceAll(raw, []byte("\n"), []byte("\r\n")))
+			if term.IsAltScreen() {
+				t.Error("the terminal is left on the alternate screen")
+			}
+			if term.CursorHidden() {
+				t.Error("the cursor is left hidden")
+			}
+			for _, seq := range []struct{ name, on, off string }{
+				{"alternate screen", ansi.SetModeAltScreenSaveCursor, ansi.ResetModeAltScreenSaveCursor},
+				{"cursor", ansi.ResetModeTextCursorEnable, ansi.SetModeTextCursorEnable},
+				{"mouse", ansi.SetModeMouseButtonEvent, ansi.ResetModeMouseButtonEvent},
+			} {
+				on, off := bytes.LastIndex(raw, []byte(seq.on)), bytes.LastIndex(raw, []byte(seq.off))
+				if on < 0 || off < on {
+					t.Errorf("%s: last set at %d, last reset at %d of %d bytes", seq.name, on, off, len(raw))
+				}
+			}
+			// And nothing is drawn after it.
+			if i := bytes.LastIndex(raw, []byte(ansi.ResetModeAltScreenSaveCursor)); i >= 0 {
+				if tail := strings.TrimSpace(ansi.Strip(string(raw[i:]))); tail != "" {
+					t.Errorf("the output goes on after leaving the alternate screen: %q", tail)
+				}
+			}
+
+			// The world is closed: every stack stopped, no actor runs.
+			for _, n := range w.Nodes {
+				select {
+				case <-n.Stack.Done():
+				case <-time.After(e2eWait):
+					t.Fatalf("stack %s still runs", n.Name)
+				}
+			}
+			if err := w.Act(context.Background(), "test", func(context.Context) error { return nil }); !errors.Is(err, run.ErrClosed) {
+				t.Fatalf("Act on the world after the panic: %v, want ErrClosed", err)
+			}
+			typeIn.Close() // ends Bubble Tea's input reader, for goleak
+		})
+	}
+}
