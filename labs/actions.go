@@ -10,7 +10,8 @@ import (
 
 // Action is what a step does. Its dynamic type is one of *Ping, *Expect,
 // *Socket, *Send, *Recv, *Close, *AddInterface, *RemoveInterface,
-// *SetInterface, *AddRoute, *RemoveRoute, *Impair or *Wait.
+// *SetInterface, *AddRoute, *RemoveRoute, *Impair, *Wait, *DHCP,
+// *DHCPServerStart or *DHCPServerStop.
 type Action interface {
 	// Kind returns the action's key in a lab file, such as "ping".
 	Kind() string
@@ -80,6 +81,7 @@ const (
 	SubjectCounter   = "counter"
 	SubjectInterface = "interface"
 	SubjectEvent     = "event"
+	SubjectDHCP      = "dhcp"
 )
 
 // SocketStates are the states an expect may require of a socket (`state:`):
@@ -89,8 +91,8 @@ var SocketStates = []string{"unbound", "bound", "connected", "closed"}
 
 // Expect checks a condition, at once or, with Within, as soon as it holds
 // before the deadline. It checks one subject (see Subject): a ping's
-// replies, a socket, a counter, an interface's state, or the events a
-// stack recorded.
+// replies, a socket, a counter, an interface's state, the events a stack
+// recorded, or an interface's DHCP client.
 type Expect struct {
 	// Ping names the ping whose replies are checked by ID; empty for the
 	// latest ping before the step.
@@ -148,6 +150,19 @@ type Expect struct {
 	Event string
 	// EventRegexp is Event compiled, nil for a plain substring.
 	EventRegexp *regexp.Regexp
+
+	// DHCP, when not empty, is the state the interface's DHCP client must
+	// be in: one of DHCPStates ("BOUND").
+	DHCP string
+	// LeaseAddress, LeaseServer and LeaseRouter, when set, are the
+	// address the client's lease gives, the server it came from and the
+	// router it names; the zero Addr (written "none") means none.
+	LeaseAddress, LeaseServer, LeaseRouter *netip.Addr
+	// Renewed, Rebound and Expired, when set, are how many times the
+	// client has renewed its lease (at T1, or on a dhcp-renew step),
+	// rebound it (at T2) and lost it (at its end), since the interface's
+	// client first started.
+	Renewed, Rebound, Expired *uint64
 	// Count, when set, is the exact number of matching events; without
 	// Count, Min (default 1) and Max bound it.
 	Count *uint64
@@ -158,8 +173,8 @@ type Expect struct {
 }
 
 // Subject returns what e checks: SubjectPing, SubjectSocket,
-// SubjectCounter, SubjectInterface or SubjectEvent ("" for an Expect
-// without a condition, which Load never returns).
+// SubjectCounter, SubjectInterface, SubjectEvent or SubjectDHCP ("" for
+// an Expect without a condition, which Load never returns).
 func (e *Expect) Subject() string {
 	switch {
 	case e.PingReplies != nil || e.PingRepliesMin != nil:
@@ -172,6 +187,9 @@ func (e *Expect) Subject() string {
 		return SubjectEvent
 	case e.Up != nil || e.LinkUp != nil || e.MTU != nil || e.Address != nil:
 		return SubjectInterface
+	case e.DHCP != "" || e.LeaseAddress != nil || e.LeaseServer != nil || e.LeaseRouter != nil ||
+		e.Renewed != nil || e.Rebound != nil || e.Expired != nil:
+		return SubjectDHCP
 	}
 	return ""
 }
@@ -246,6 +264,8 @@ func (e *Expect) Describe() string {
 		}
 	case SubjectInterface:
 		conds = append(conds, subject+" "+e.interfaceWant())
+	case SubjectDHCP:
+		conds = append(conds, subject+" dhcp "+e.dhcpWant())
 	}
 	s := "expect " + strings.Join(conds, ", ")
 	if len(conds) == 0 {

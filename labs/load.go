@@ -162,7 +162,7 @@ func (d *decoder) lab(root ast.Node, pos Pos) *Lab {
 
 // nodeFields are the keys of a node; stackFields those only a stack has.
 var (
-	nodeFields  = []string{"kind", "forwarding", "interfaces", "routes", "arp", "apps"}
+	nodeFields  = []string{"kind", "forwarding", "interfaces", "routes", "arp", "apps", "dhcp-server"}
 	stackFields = nodeFields[1:]
 	nodeKinds   = []string{string(KindStack), string(KindSwitch)}
 )
@@ -249,19 +249,23 @@ func (d *decoder) node(f *field) Node {
 			n.Apps = append(n.Apps, d.app(e))
 		}
 	}
+	if f := o.get("dhcp-server"); f != nil {
+		n.DHCPServers = d.dhcpServers(f)
+	}
 	return n
 }
 
 // iface decodes one of a stack's interfaces.
 func (d *decoder) iface(f *field) Interface {
 	itf := Interface{Name: f.key, MTU: DefaultMTU, Up: true, Pos: f.keyPos}
-	o := d.object(f.value, f.path, f.keyPos, "mac", "address", "mtu", "up")
+	o := d.object(f.value, f.path, f.keyPos, "mac", "address", "mtu", "up", "dhcp")
 	o.mac("mac", &itf.MAC)
 	if o.prefix("address", &itf.Address) {
 		d.checkIfaceAddr(o, "address", itf.Address)
 	}
 	o.int("mtu", &itf.MTU, MinMTU, MaxMTU)
 	o.bool("up", &itf.Up)
+	itf.DHCP = d.ifaceDHCP(o)
 	return itf
 }
 

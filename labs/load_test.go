@@ -45,6 +45,10 @@ func stripPos(lab *Lab) Lab {
 		for j := range n.Apps {
 			n.Apps[j].Pos = Pos{}
 		}
+		n.DHCPServers = append([]DHCPServer(nil), n.DHCPServers...)
+		for j := range n.DHCPServers {
+			n.DHCPServers[j].Pos = Pos{}
+		}
 	}
 	l.Links = append([]Link(nil), lab.Links...)
 	for i := range l.Links {
@@ -107,6 +111,19 @@ func TestKitchenSink(t *testing.T) {
 				Apps:       []App{{Kind: AppUDPEcho, Port: 7}},
 			},
 			{Name: "sw", Kind: KindSwitch},
+			{
+				Name: "c", Kind: KindStack,
+				Interfaces: []Interface{
+					{Name: "eth0", MAC: mac("02:00:00:00:04:00"), Address: pfx("10.0.2.1/24"), MTU: 1500, Up: true},
+					{Name: "eth1", MAC: mac("02:00:00:00:04:01"), MTU: 1500, Up: true, DHCP: &DHCPClient{}},
+					{Name: "eth2", MAC: mac("02:00:00:00:04:02"), MTU: 1500, Up: true, DHCP: &DHCPClient{Hostname: "c", ClientID: "c-1", RequestedAddress: addr("10.0.2.150")}},
+				},
+				DHCPServers: []DHCPServer{{
+					Interface: "eth0", PoolStart: addr("10.0.2.100"), PoolEnd: addr("10.0.2.199"), Lease: Duration(2 * 3600e9),
+					Router: addr("10.0.2.1"), DNS: []netip.Addr{addr("10.0.2.1"), addr("10.0.2.2")}, T1: Duration(3600e9), T2: Duration(6300e9),
+					Reservations: []DHCPReservation{{MAC: mac("02:00:00:00:00:98"), Address: addr("10.0.2.50")}},
+				}},
+			},
 		},
 		Links: []Link{
 			{
@@ -151,6 +168,20 @@ func TestKitchenSink(t *testing.T) {
 			{Name: `expect a event "ARP 10.0.0.2 reachable" within 1s`, Action: &Expect{PingStep: -1, Node: "a", Event: "ARP 10.0.0.2 reachable", Within: ptr(Duration(1e9))}},
 			{Name: "expect a eth3 events /^netif (added|removed)/ = 2", Action: &Expect{PingStep: -1, Node: "a", Interface: "eth3", Event: "/^netif (added|removed)/", EventRegexp: regexp.MustCompile("^netif (added|removed)"), Count: ptr(uint64(2))}},
 			{Name: `expect 0 ≤ b events "address conflict" ≤ 1`, Action: &Expect{PingStep: -1, Node: "b", Event: "address conflict", Min: ptr(uint64(0)), Max: ptr(uint64(1))}},
+			{Name: "dhcp start c:eth1", Action: &DHCP{Op: DHCPStart, Node: "c", Interface: "eth1", Client: DHCPClient{Hostname: "c1", ClientID: "id", RequestedAddress: addr("10.0.2.120")}}},
+			{Name: "expect c eth1 dhcp BOUND within 10s", Action: &Expect{PingStep: -1, Node: "c", Interface: "eth1", DHCP: "BOUND", Within: ptr(Duration(10e9))}},
+			{Name: "expect c eth1 dhcp lease 10.0.2.120, server 10.0.2.1, no router, renewed 0, rebound 0, expired 0", Action: &Expect{PingStep: -1, Node: "c", Interface: "eth1",
+				LeaseAddress: ptr(addr("10.0.2.120")), LeaseServer: ptr(addr("10.0.2.1")), LeaseRouter: ptr(netip.Addr{}), Renewed: ptr(uint64(0)), Rebound: ptr(uint64(0)), Expired: ptr(uint64(0))}},
+			{Name: "dhcp renew c:eth1", Action: &DHCP{Op: DHCPRenew, Node: "c", Interface: "eth1"}},
+			{Name: "dhcp release c:eth1", Action: &DHCP{Op: DHCPRelease, Node: "c", Interface: "eth1"}},
+			{Name: "dhcp stop c:eth2", Action: &DHCP{Op: DHCPStop, Node: "c", Interface: "eth2"}},
+			{Name: "dhcp inform c:eth1", Action: &DHCP{Op: DHCPInform, Node: "c", Interface: "eth1", Client: DHCPClient{Hostname: "c1", ClientID: "id"}}},
+			{Name: "dhcp server off c:eth0", Action: &DHCPServerStop{Node: "c", Interface: "eth0"}},
+			{Name: "dhcp server on c:eth0 10.0.2.10-10.0.2.19", Action: &DHCPServerStart{Node: "c", Server: DHCPServer{
+				Interface: "eth0", PoolStart: addr("10.0.2.10"), PoolEnd: addr("10.0.2.19"), Lease: Duration(120e9), Router: addr("10.0.2.1"),
+				DNS: []netip.Addr{addr("10.0.2.1")}, T1: Duration(60e9), T2: Duration(90e9),
+				Reservations: []DHCPReservation{{MAC: mac("02:00:00:00:00:97"), Address: addr("10.0.2.5")}},
+			}}},
 		},
 	}
 	got := stripPos(lab)

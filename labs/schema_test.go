@@ -27,12 +27,15 @@ import (
 //   - uniqueness: duplicate link ids, socket ids, ping ids, MACs (derived
 //     ones too), static ARP entries, app ports, an interface on two links;
 //   - relations: both ends of a link the same, steps going back in time,
-//     min above max, a send without a destination on an unconnected socket;
+//     min above max, a send without a destination on an unconnected socket,
+//     a DHCP pool that ends before it starts or lies outside its subnet,
+//     t1 and t2 out of order, an interface with an address and a DHCP
+//     client, or down with one;
 //   - values whose meaning the pattern cannot see: an interface address that
 //     is its network's own or broadcast address (or loopback, multicast), a
 //     route's host bits, port 0 or 0.0.0.0 where a peer is needed, a zero
-//     timeout or interval, a duration or a rate out of range, a regular
-//     expression that does not compile.
+//     timeout or interval (or DHCP lease), a duration or a rate out of
+//     range, a regular expression that does not compile.
 //
 // And YAML itself comes first: syntax errors, duplicate keys, several
 // documents, unknown aliases and tags never reach a schema (an editor
@@ -192,7 +195,7 @@ func TestSchemaPatterns(t *testing.T) {
 		"ipv4": PatternIPv4, "prefix": PatternPrefix, "interfaceAddress": PatternInterfaceAddress,
 		"addrPort": PatternAddrPort, "duration": PatternDuration, "percent": PatternPercent,
 		"rate": PatternRate, "labName": PatternLabName, "nodeName": PatternNodeName,
-		"interfaceName": PatternInterfaceName, "id": PatternID,
+		"interfaceName": PatternInterfaceName, "id": PatternID, "dhcpPool": PatternDHCPPool,
 	} {
 		if got := pattern(def); got != want {
 			t.Errorf("$defs.%s pattern = %q, want the loader's %q", def, got, want)
@@ -262,6 +265,8 @@ var brokenClass = map[string]string{
 	"capture":                    "schema",
 	"clock":                      "schema",
 	"counters":                   "schema",
+	"dhcp-refs":                  "loader", // addresses, subnets, reservations, interfaces that do not exist, t1 after the lease
+	"dhcp-values":                "schema",
 	"duplicate-interface":        "yaml",
 	"duplicate-link-id":          "loader",
 	"duplicate-node":             "yaml",
@@ -467,6 +472,49 @@ func TestSchemaAgreesOnSteps(t *testing.T) {
 		{"schema", `name: 3
     wait: 1s`},
 
+		{"ok", `dhcp-start: {node: a, interface: eth0}`},
+		{"ok", `dhcp-start: {node: a, interface: eth0, hostname: a-1, client-id: "01:02", requested-address: 10.0.0.7}`},
+		{"ok", `dhcp-stop: {node: a, interface: eth0}`},
+		{"ok", `dhcp-release: {node: a, interface: eth0}`},
+		{"ok", `dhcp-renew: {node: a, interface: eth0}`},
+		{"ok", `dhcp-inform: {node: a, interface: eth0, hostname: a}`},
+		{"ok", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.100-10.0.0.100, lease: 2m, router: 10.0.0.1, dns: [10.0.0.1, 10.0.0.2], t1: 1m, t2: 90s, reservations: [{mac: "02:00:00:00:00:99", address: 10.0.0.99}]}`},
+		{"ok", `dhcp-server-stop: {node: a, interface: eth0}`},
+		{"ok", `expect: {node: a, interface: eth0, dhcp: INIT-REBOOT, lease-address: none, lease-server: 10.0.0.2, lease-router: none, renewed: 0, rebound: 1, expired: 2, within: 1h}`},
+		{"ok", `expect: {node: a, interface: eth0, renewed: 1}`},
+		{"ok", "name: n\nnodes:\n  a:\n    interfaces: {eth0: {address: 10.0.0.1/24}, eth1: {dhcp: false, address: 10.1.0.1/24}, eth2: {dhcp: {}}, eth3: {dhcp: {hostname: x}}}\n    dhcp-server: {eth0: {pool: 10.0.0.2-10.0.0.254}}\n"},
+		{"schema", `expect: {node: a, interface: eth0, dhcp: Bound}`},
+		{"schema", `expect: {node: a, interface: eth0, dhcp: BOUND, mtu: 1500}`},
+		{"schema", `expect: {node: a, interface: eth0, dhcp: BOUND, min: 1}`},
+		{"schema", `expect: {node: a, dhcp: BOUND}`},
+		{"schema", `expect: {node: a, interface: eth0, renewed: 1.5}`},
+		{"schema", `expect: {node: a, interface: eth0, lease-router: 10.0.0.1/24}`},
+		{"schema", `dhcp-start: {node: a, interface: eth0, hostname: ""}`},
+		{"schema", `dhcp-start: {node: a, interface: eth0, hostname: "a b"}`},
+		{"schema", `dhcp-start: {node: a, interface: eth0, pool: 10.0.0.1-10.0.0.2}`},
+		{"schema", `dhcp-stop: {node: a, interface: eth0, hostname: a}`},
+		{"schema", `dhcp-inform: {node: a, interface: eth0, requested-address: 10.0.0.2}`},
+		{"schema", `dhcp-server-start: {node: a, interface: eth0}`},
+		{"schema", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.100}`},
+		{"loader", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.100-10.0.0.99}`},
+		{"schema", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.2-10.0.0.9, dns: 10.0.0.1}`},
+		{"loader", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.2-10.0.0.9, lease: 0s}`},
+		{"schema", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.2-10.0.0.9, reservations: [{mac: "02:00:00:00:00:99"}]}`},
+		{"schema", `dhcp-server-stop: {node: a}`},
+		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: {dhcp: on}}}}\n"},
+		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: {dhcp: {lease: 1h}}}}}\n"},
+		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: {address: 10.0.0.1/24}}, dhcp-server: {eth0: {}}}}\n"},
+		{"schema", "name: n\nnodes: {sw: {kind: switch, dhcp-server: {eth0: {pool: 10.0.0.2-10.0.0.9}}}}\n"},
+		{"loader", `dhcp-renew: {node: a, interface: eth9}`},
+		{"loader", `dhcp-server-start: {node: b, interface: eth0, pool: 10.0.0.2-10.0.0.9, t1: 2h}`},
+		{"loader", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.2-10.0.0.9, t1: 20m, t2: 10m}`},
+		{"loader", `dhcp-server-start: {node: a, interface: eth0, pool: 10.0.0.2-10.0.0.9, reservations: [{mac: "02:00:00:00:00:99", address: 10.0.0.9}, {mac: "02:00:00:00:00:99", address: 10.0.0.8}]}`},
+		{"loader", `expect: {node: a, interface: eth9, dhcp: BOUND}`},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: {address: 10.0.0.1/24, dhcp: true}}}}\n"},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: {up: false, dhcp: true}}}}\n"},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: }, dhcp-server: {eth0: {pool: 10.0.0.2-10.0.0.9}}}}\n"},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: {address: 10.0.0.1/24}}, dhcp-server: {eth0: {pool: 10.1.0.2-10.1.0.9}}}}\n"},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: {address: 10.0.0.1/24}}, dhcp-server: {eth1: {pool: 10.0.0.2-10.0.0.9}}}}\n"},
 		{"loader", `wait: 100000000000h`},
 		{"loader", `impair: {link: l9, loss: 1%}`},
 		{"loader", `impair: {link: l1, rate: 0.1bit}`},

@@ -16,6 +16,8 @@ var actionKeys = []string{
 	"ping", "expect", "socket", "send", "recv", "close",
 	"add-interface", "remove-interface", "set-interface",
 	"add-route", "remove-route", "impair", "wait",
+	DHCPStart, DHCPStop, DHCPRelease, DHCPRenew, DHCPInform,
+	"dhcp-server-start", "dhcp-server-stop",
 }
 
 // stepFields are all the keys of a step.
@@ -26,19 +28,26 @@ var actionDecoders map[string]func(*decoder, *field) Action
 
 func init() {
 	actionDecoders = map[string]func(*decoder, *field) Action{
-		"ping":             (*decoder).ping,
-		"expect":           (*decoder).expect,
-		"socket":           (*decoder).socket,
-		"send":             (*decoder).send,
-		"recv":             (*decoder).recv,
-		"close":            (*decoder).close,
-		"add-interface":    (*decoder).addInterface,
-		"remove-interface": (*decoder).removeInterface,
-		"set-interface":    (*decoder).setInterface,
-		"add-route":        (*decoder).addRoute,
-		"remove-route":     (*decoder).removeRoute,
-		"impair":           (*decoder).impairStep,
-		"wait":             (*decoder).wait,
+		"ping":              (*decoder).ping,
+		"expect":            (*decoder).expect,
+		"socket":            (*decoder).socket,
+		"send":              (*decoder).send,
+		"recv":              (*decoder).recv,
+		"close":             (*decoder).close,
+		"add-interface":     (*decoder).addInterface,
+		"remove-interface":  (*decoder).removeInterface,
+		"set-interface":     (*decoder).setInterface,
+		"add-route":         (*decoder).addRoute,
+		"remove-route":      (*decoder).removeRoute,
+		"impair":            (*decoder).impairStep,
+		"wait":              (*decoder).wait,
+		DHCPStart:           dhcpStep(DHCPStart),
+		DHCPStop:            dhcpStep(DHCPStop),
+		DHCPRelease:         dhcpStep(DHCPRelease),
+		DHCPRenew:           dhcpStep(DHCPRenew),
+		DHCPInform:          dhcpStep(DHCPInform),
+		"dhcp-server-start": (*decoder).dhcpServerStart,
+		"dhcp-server-stop":  (*decoder).dhcpServerStop,
 	}
 }
 
@@ -146,6 +155,7 @@ var expectSubjects = []struct {
 	{SubjectCounter, "a counter", []string{"counter"}, []string{"node", "counter"}, []string{"interface", "equals", "min", "max"}},
 	{SubjectInterface, "an interface's state", []string{"up", "link-up", "mtu", "address"}, []string{"node", "interface"}, nil},
 	{SubjectEvent, "events", []string{"event"}, []string{"node", "event"}, []string{"interface", "count", "min", "max"}},
+	{SubjectDHCP, "a DHCP client", []string{"dhcp", "lease-address", "lease-server", "lease-router", "renewed", "rebound", "expired"}, []string{"node", "interface"}, nil},
 }
 
 // expectFields are all the keys of an expect.
@@ -197,6 +207,7 @@ func (d *decoder) expect(f *field) Action {
 	if o.str("event", &e.Event) {
 		d.eventPattern(o, e)
 	}
+	d.dhcpExpect(o, e)
 	e.Within = o.durationPtr("within")
 	if !ok {
 		return e

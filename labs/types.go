@@ -102,6 +102,9 @@ type Node struct {
 	ARP []StaticARP
 	// Apps are the built-in applications the stack runs from the start.
 	Apps []App
+	// DHCPServers are the DHCP servers the stack runs from the start, one
+	// per interface at most, in file order.
+	DHCPServers []DHCPServer
 	// Pos is where the node's name is in the source.
 	Pos Pos
 }
@@ -124,8 +127,63 @@ type Interface struct {
 	MTU int
 	// Up is the interface's administrative state (default true).
 	Up bool
+	// DHCP, when not nil, runs a DHCP client on the interface from the
+	// start (`dhcp: true`, or a mapping of the client's options); the
+	// interface then has no Address of its own.
+	DHCP *DHCPClient
 	// Pos is where the interface's name is in the source.
 	Pos Pos
+}
+
+// DHCPClient is the options of a DHCP client (an interface's `dhcp:`, or
+// a dhcp-start or dhcp-inform step). The zero value is a client with the
+// defaults: it sends no hostname, identifies itself by its MAC and asks
+// for no address in particular.
+type DHCPClient struct {
+	// Hostname is sent in option 12 when not empty.
+	Hostname string
+	// ClientID is sent as the client identifier (option 61) when not
+	// empty; otherwise the client identifies itself by type 1 and its MAC.
+	ClientID string
+	// RequestedAddress, when valid, is the address the client asks for
+	// first (INIT-REBOOT), as after a restart with a remembered lease.
+	RequestedAddress netip.Addr
+}
+
+// DefaultDHCPLease is the lease a DHCP server hands out when the lab gives
+// none.
+const DefaultDHCPLease = Duration(3600e9)
+
+// DHCPServer is a DHCP server on one of a stack's interfaces (a node's
+// `dhcp-server:`, or a dhcp-server-start step). The interface's address
+// is the server's identifier and gives the subnet.
+type DHCPServer struct {
+	// Interface names the interface it serves.
+	Interface string
+	// PoolStart and PoolEnd bound the dynamic pool (inclusive), written
+	// "10.0.0.100-10.0.0.199", inside the interface's subnet.
+	PoolStart, PoolEnd netip.Addr
+	// Lease is the lease time handed out (default DefaultDHCPLease).
+	Lease Duration
+	// Router and DNS are handed out (options 3 and 6) when set.
+	Router netip.Addr
+	DNS    []netip.Addr
+	// T1 and T2 are the renewal and rebinding times handed out (options
+	// 58 and 59) when not zero; the client otherwise takes 50% and 87.5%
+	// of the lease (RFC 2131 section 4.4.5).
+	T1, T2 Duration
+	// Reservations are static leases by MAC.
+	Reservations []DHCPReservation
+	// Pos is where the server is in the source (a node's; a step's
+	// server has the step's Pos).
+	Pos Pos
+}
+
+// DHCPReservation is a static lease: the address a DHCP server always
+// gives one MAC.
+type DHCPReservation struct {
+	MAC     MAC
+	Address netip.Addr
 }
 
 // Route is a static route.

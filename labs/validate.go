@@ -118,6 +118,7 @@ func (v *validator) checkNodes() {
 			}
 			arp[e.Address] = j
 		}
+		v.checkNodeDHCP(vn)
 		ports := map[uint16]int{}
 		for j, app := range n.Apps {
 			if app.Port == 0 || app.Kind == "" {
@@ -354,6 +355,17 @@ func (v *validator) checkSteps() {
 			}
 		case *Wait:
 			earliest = addDurations(earliest, a.Duration)
+		case *DHCP:
+			vn := v.stack(ap+".node", a.Node, a.Op)
+			v.checkIface(ap+".interface", vn, a.Interface)
+		case *DHCPServerStart:
+			vn := v.stack(ap+".node", a.Node, "dhcp-server-start")
+			if v.checkIface(ap+".interface", vn, a.Server.Interface) {
+				v.checkDHCPServer(&a.Server, ap, netip.Prefix{})
+			}
+		case *DHCPServerStop:
+			vn := v.stack(ap+".node", a.Node, "dhcp-server-stop")
+			v.checkIface(ap+".interface", vn, a.Interface)
 		}
 		if s.Name == "" {
 			s.Name = s.Action.Describe()
@@ -424,7 +436,14 @@ func (v *validator) checkExpect(e *Expect, path string) {
 		}
 	}
 	if e.Node != "" {
-		vn := v.stack(path+".node", e.Node, "an expect of "+map[bool]string{true: "events", false: "a counter or an interface"}[e.Event != ""])
+		what := "a counter or an interface"
+		switch {
+		case e.Event != "":
+			what = "events"
+		case e.Subject() == SubjectDHCP:
+			what = "a DHCP client"
+		}
+		vn := v.stack(path+".node", e.Node, "an expect of "+what)
 		switch {
 		case e.Interface == "":
 		case e.Event != "":
