@@ -158,10 +158,11 @@ type Expect struct {
 	// address the client's lease gives, the server it came from and the
 	// router it names; the zero Addr (written "none") means none.
 	LeaseAddress, LeaseServer, LeaseRouter *netip.Addr
-	// Renewed, Rebound and Expired, when set, are how many times the
-	// client has renewed its lease (at T1, or on a dhcp-renew step),
-	// rebound it (at T2) and lost it (at its end), since the interface's
-	// client first started.
+	// Renewed, Rebound and Expired, when set, are how many REQUESTs the
+	// client sent renewing its lease (unicast to its server, from T1 or on
+	// a dhcp-renew step; one when the server answers at once), how many it
+	// broadcast rebinding (from T2), and how many times the lease ran out,
+	// since the interface's client first started.
 	Renewed, Rebound, Expired *uint64
 	// Count, when set, is the exact number of matching events; without
 	// Count, Min (default 1) and Max bound it.

@@ -87,6 +87,8 @@ func (r *runner) check(ctx context.Context, a *labs.Expect) (string, error) {
 		return r.checkInterface(ctx, a)
 	case labs.SubjectEvent:
 		return r.checkEvents(a)
+	case labs.SubjectDHCP:
+		return r.checkDHCP(ctx, a)
 	}
 	return "", fmt.Errorf("%w: expectation has no condition", errBadExpect)
 }

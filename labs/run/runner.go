@@ -103,7 +103,7 @@ func (w *World) Run(ctx context.Context) *Report {
 }
 
 // configure adds every stack's interfaces, routes, static ARP entries and
-// forwarding, on the runner.
+// forwarding, then starts the DHCP servers and clients, on the runner.
 func (w *World) configure(ctx context.Context) error {
 	for _, spec := range w.Lab.Nodes {
 		node := w.Node(spec.Name)
@@ -137,7 +137,7 @@ func (w *World) configure(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return w.configureDHCP(ctx)
 }
 
 // arpNetif picks the interface whose subnet holds a static ARP entry's
@@ -255,6 +255,12 @@ func (r *runner) do(ctx context.Context, index int, a labs.Action) (string, erro
 		return "", netifapi.RemoveRoute(ctx, n.Stack, a.To)
 	case *labs.Impair:
 		return r.impair(a)
+	case *labs.DHCP:
+		return r.dhcp(ctx, a)
+	case *labs.DHCPServerStart:
+		return r.dhcpServerStart(ctx, a)
+	case *labs.DHCPServerStop:
+		return r.dhcpServerStop(ctx, a)
 	}
 	return "", fmt.Errorf("action %q is not supported", a.Kind())
 }
