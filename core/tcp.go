@@ -895,8 +895,10 @@ func (c *Core) tcpDrop(p *TCPPCB, err error, quiet bool) {
 		delete(c.tcp.conns, keyOf(p.local, p.remote))
 		p.inConns = false
 	}
-	if k := (tcpListenKey{p.local.Addr().As4(), p.local.Port()}); c.tcp.listeners[k] == p {
-		delete(c.tcp.listeners, k)
+	if p.local.Addr().Is4() { // a PCB never bound has no address
+		if k := (tcpListenKey{p.local.Addr().As4(), p.local.Port()}); c.tcp.listeners[k] == p {
+			delete(c.tcp.listeners, k)
+		}
 	}
 	c.tcp.release(p)
 	c.tcp.unlinkAll(p)

@@ -247,3 +247,15 @@ func TestTCPSimultaneousClose(t *testing.T) {
 		t.Errorf("got states %v, %v, want TIME-WAIT twice", sa, sb)
 	}
 }
+
+// TestTCPCloseUnbound closes a control block that was never bound, and
+// stops a stack that holds one: neither may touch its (zero) address.
+func TestTCPCloseUnbound(t *testing.T) {
+	p := newPair(t, newVirtual(t), mem.Impairments{Delay: time.Millisecond})
+	p.call(p.a, func(c *core.Core) error {
+		c.TCPClose(c.NewTCP(nil, nil))
+		c.TCPAbort(c.NewTCP(nil, nil))
+		c.NewTCP(nil, nil) // left for the stack's stop
+		return nil
+	})
+}
