@@ -1,8 +1,11 @@
 // Package sockets is the BSD-style socket API of a stack, after lwIP's
 // sockets layer (src/api/sockets.c): a descriptor table per stack, UDP
-// sockets and ICMP echo sockets (what Linux's ping sockets are), blocking
-// and non-blocking calls, receive timeouts, poll, errnos; a
-// net.PacketConn adapter and a ping built on them.
+// sockets, TCP stream sockets (listen, accept, connect, shutdown,
+// SO_LINGER, TCP options) and ICMP echo sockets (what Linux's ping
+// sockets are), blocking and non-blocking calls, timeouts, poll, errnos;
+// net.PacketConn, net.Conn and net.Listener adapters (ListenPacket,
+// Dial, Listen), so that Go programs, net/http included, run over a
+// stack; and a ping built on them.
 //
 // Which goroutine: every call is safe from any goroutine, several at once
 // on one socket (a receive blocked in one while another sends). Calls that
@@ -13,7 +16,12 @@
 // receive callback copies the datagram onto the socket's bounded queue
 // under a small mutex and wakes the waiting receivers, never blocking; an
 // application goroutine takes data off the queue without a round trip
-// through the core (lwIP's recvmbox). Code on the tcpip goroutine never
+// through the core (lwIP's recvmbox). A stream socket's data goes into a
+// bounded ring the same way; a receive tells the core what it read with
+// a Post (no waiting) only once min(MSS, half the buffer) has been read,
+// so that the window reopens without a message per read. A send copies
+// into the core's send buffer with a Call and waits, while that is full,
+// for the acknowledgements that free it. Code on the tcpip goroutine never
 // calls into this package's blocking API: it would wait on itself.
 //
 // Blocking calls wait with a clock.Waiter on the stack's clock: an actor

@@ -19,7 +19,8 @@ import (
 type Error struct {
 	// Op is the call that failed: "socket", "bind", "connect", "sendto",
 	// "send", "recvfrom", "recv", "close", "getsockname", "getpeername",
-	// "setsockopt", "getsockopt", "fcntl", "poll", "stat", "ping".
+	// "setsockopt", "getsockopt", "fcntl", "poll", "stat", "ping",
+	// "listen", "accept", "shutdown".
 	Op string
 	// FD is the descriptor the call was given, -1 when none.
 	FD FD

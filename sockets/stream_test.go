@@ -598,3 +598,62 @@ func TestStreamEphemeralPortExhaustion(t *testing.T) {
 		t.Errorf("got %T, want *sockets.Error", err)
 	}
 }
+
+func TestStreamListenerCloseResetsUnacceptedAndWakesAccept(t *testing.T) {
+	w := newWorld(t, worldOpts{virtual: true, delay: time.Millisecond})
+	w.run("tcp", func(ctx context.Context, t testing.TB) {
+		// An accept blocked in one actor returns EBADF when another
+		// closes the listener.
+		lfd := tcpListen(t, ctx, w.B, "10.0.0.2:80", 4)
+		done := w.actor("acceptor", func(ctx context.Context, t testing.TB) {
+			_, _, err := w.B.Accept(ctx, lfd)
+			wantErrno(t, err, syscall.EBADF, "accept when the listener closed")
+		})
+		must(t, clockSleep(ctx, w, 10*time.Millisecond), "sleep")
+		must(t, w.B.Close(ctx, lfd), "close")
+		w.wait(done)
+
+		// A connection established but never accepted is reset when its
+		// listener closes.
+		lfd = tcpListen(t, ctx, w.B, "10.0.0.2:81", 4)
+		cfd := tcpSocket(t, ctx, w.A)
+		must(t, w.A.Connect(ctx, cfd, ap("10.0.0.2:81")), "connect")
+		must(t, clockSleep(ctx, w, 10*time.Millisecond), "sleep")
+		must(t, w.B.Close(ctx, lfd), "close")
+		_, err := w.A.Recv(ctx, cfd, make([]byte, 10))
+		wantErrno(t, err, syscall.ECONNRESET, "recv on a connection its listener never accepted")
+		w.A.Close(ctx, cfd)
+	})
+}
+
+func TestStreamShutdownRead(t *testing.T) {
+	w := newWorld(t, worldOpts{virtual: true, delay: time.Millisecond})
+	w.run("tcp", func(ctx context.Context, t testing.TB) {
+		cfd, sfd, _ := w.tcpConnected(t, ctx, "80")
+		sendAll(t, ctx, w.A, cfd, []byte("dropped"))
+		must(t, clockSleep(ctx, w, 10*time.Millisecond), "sleep")
+		must(t, w.B.Shutdown(ctx, sfd, sockets.SHUT_RD), "shutdown")
+		if n, err := w.B.Recv(ctx, sfd, make([]byte, 10)); n != 0 || err != nil {
+			t.Errorf("got recv after SHUT_RD = %d, %v; want 0, nil", n, err)
+		}
+		// The server can still send; data that arrives is dropped, and
+		// closing does not reset (what was buffered counts as read).
+		sendAll(t, ctx, w.B, sfd, []byte("still"))
+		if got := recvN(t, ctx, w.A, cfd, 5); string(got) != "still" {
+			t.Errorf("got %q, want %q", got, "still")
+		}
+		wantErrno(t, w.B.Shutdown(ctx, sfd, sockets.How(7)), syscall.EINVAL, "shutdown with a bad how")
+		must(t, w.A.Close(ctx, cfd), "close")
+		must(t, w.B.Close(ctx, sfd), "close")
+		must(t, clockSleep(ctx, w, 10*time.Millisecond), "sleep")
+		if n := counter(ctx, t, w.b, "tcp-unread-resets"); n != 0 {
+			t.Errorf("got %d resets for unread data, want 0", n)
+		}
+		fd := tcpSocket(t, ctx, w.A)
+		wantErrno(t, w.A.Shutdown(ctx, fd, sockets.SHUT_WR), syscall.ENOTCONN, "shutdown unconnected")
+		_, err := w.A.Recv(ctx, fd, make([]byte, 1))
+		wantErrno(t, err, syscall.ENOTCONN, "recv unconnected")
+		_, err = w.A.Send(ctx, fd, []byte("x"))
+		wantErrno(t, err, syscall.EDESTADDRREQ, "send unconnected")
+	})
+}
