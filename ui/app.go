@@ -51,6 +51,7 @@ const (
 	pSockets
 	pARP
 	pRoutes
+	pDHCP
 	pLinks
 	pEvents
 	pLab
@@ -98,6 +99,7 @@ func New(w *run.World, o Options) *App {
 		pSockets:    newSocketsPanel(e),
 		pARP:        newARPPanel(e),
 		pRoutes:     newRoutesPanel(e),
+		pDHCP:       newDHCPPanel(e),
 		pLinks:      newLinksPanel(e),
 		pEvents:     newEventsPanel(e),
 		pLab:        newLabPanel(e),
@@ -287,6 +289,7 @@ func (a *App) resetPanels() {
 		pSockets:    newSocketsPanel(e),
 		pARP:        newARPPanel(e),
 		pRoutes:     newRoutesPanel(e),
+		pDHCP:       newDHCPPanel(e),
 		pLinks:      newLinksPanel(e),
 		pEvents:     newEventsPanel(e),
 		pLab:        newLabPanel(e),
@@ -422,7 +425,7 @@ func (a *App) layout() {
 		lw := a.w * 3 / 5
 		rw := a.w - lw
 		a.column(0, lw, top, bodyH, []int{pInterfaces, pSockets, pEvents}, []int{30, 30, 40})
-		a.column(lw, rw, top, bodyH, []int{pTimers, pARP, pRoutes, pLinks, pLab}, []int{24, 16, 16, 17, 27})
+		a.column(lw, rw, top, bodyH, []int{pTimers, pARP, pRoutes, pDHCP, pLinks, pLab}, []int{20, 14, 14, 14, 14, 24})
 	} else {
 		top++ // the bar of panel names
 		for i := range a.rects {
@@ -675,7 +678,9 @@ func (a *App) fullHelp() string {
 	}{
 		{"everywhere", k.globalKeys()},
 		{"lists", k.listKeys()},
-		{"interfaces", []key.Binding{k.Add, k.Remove, k.Address, k.MTU, k.AdminToggle, k.LinkToggle, k.Forwarding}},
+		{"interfaces", []key.Binding{k.Add, k.Remove, k.Address, k.MTU, k.AdminToggle, k.LinkToggle, k.Forwarding,
+			k.DHCPStart, k.DHCPStop, k.DHCPRenew, k.DHCPRelease, k.DHCPInform}},
+		{"dhcp", []key.Binding{k.ServerStart, k.ServerStop}},
 		{"routes", []key.Binding{k.Add, k.Remove, k.Forwarding}},
 		{"sockets", []key.Binding{k.Add, k.Bind, k.Connect, k.Send, k.Remove}},
 		{"links", []key.Binding{k.Impair}},

@@ -8,12 +8,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-var panelNames = [nPanels]string{"interfaces", "timers", "sockets", "arp", "routes", "links", "events", "lab"}
+var panelNames = [nPanels]string{"interfaces", "timers", "sockets", "arp", "routes", "dhcp", "links", "events", "lab"}
 
 // TestGoldenApp renders the whole app at 140x45 for each built-in lab,
 // and every node of it.
 func TestGoldenApp(t *testing.T) {
-	for _, lab := range []string{"quickstart", "router"} {
+	for _, lab := range []string{"quickstart", "router", "dhcp-basic"} {
 		t.Run(lab, func(t *testing.T) {
 			w := quietWorld(t, lab)
 			a := newTestApp(t, w, 140, 45)
@@ -40,6 +40,23 @@ func TestGoldenPanels(t *testing.T) {
 				golden(t, fmt.Sprintf("panel-%s-%s-100x30", lab, panelNames[i]), plain(a.Render()))
 			}
 		})
+	}
+}
+
+// TestGoldenDHCP renders the panels that show DHCP at 100x30 after
+// dhcp-basic: b's Interfaces with its client bound and its lease
+// counting down, a's DHCP panel with the server's lease table, b's
+// Timers with the client's timers.
+func TestGoldenDHCP(t *testing.T) {
+	w := quietWorld(t, "dhcp-basic")
+	a := newTestApp(t, w, 100, 30)
+	for _, c := range []struct {
+		node  int
+		panel int
+	}{{1, pInterfaces}, {1, pTimers}, {0, pDHCP}, {1, pDHCP}} {
+		a.selectNode(c.node)
+		a.setFocus(c.panel)
+		golden(t, fmt.Sprintf("panel-dhcp-basic-%s-%s-100x30", a.Snapshot().NodeName(), panelNames[c.panel]), plain(a.Render()))
 	}
 }
 

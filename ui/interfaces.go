@@ -23,7 +23,8 @@ type traffic struct {
 }
 
 // interfacesPanel lists the netifs of the node: name, MAC, address, MTU,
-// admin and link state, traffic with a sparkline, drops by reason.
+// admin and link state, the DHCP client's state and lease countdown,
+// traffic with a sparkline, drops by reason.
 type interfacesPanel struct {
 	tablePanel
 	data    *Data
@@ -36,12 +37,12 @@ func newInterfacesPanel(e *env) *interfacesPanel {
 	p := &interfacesPanel{history: map[string]*traffic{}}
 	p.env = e
 	p.list = newList(e, 2, func(w int) string {
-		return col(w, ifWidths, "name", "mac", "address", "mtu", "admin", "link")
+		return col(w, ifWidths, "name", "mac", "address", "mtu", "admin", "link", "dhcp")
 	}, "no interfaces (a adds one)")
 	return p
 }
 
-var ifWidths = []int{8, 17, 18, 5, 6, 6}
+var ifWidths = []int{8, 17, 18, 5, 6, 6, 0}
 
 func (p *interfacesPanel) Title() string {
 	return p.titled("Interfaces · " + p.data.NodeName())
@@ -118,7 +119,8 @@ func (p *interfacesPanel) Row(i, w int) []string {
 	if n.Loopback {
 		name += " (lo)"
 	}
-	l1 := col(w, ifWidths, name, n.MAC.String(), addr, strconv.Itoa(n.MTU), admin, link)
+	dh := dhcpCell(st, p.data.Stack(), n.Name, p.data.Clock.Now)
+	l1 := col(w, ifWidths, name, n.MAC.String(), addr, strconv.Itoa(n.MTU), admin, link, dh)
 	c := n.Counters
 	var b strings.Builder
 	fmt.Fprintf(&b, "  rx %s fr %s  tx %s fr %s", fmtCount(c.RxFrames), fmtBytes(c.RxBytes), fmtCount(c.TxFrames), fmtBytes(c.TxBytes))
@@ -149,7 +151,8 @@ func (p *interfacesPanel) Row(i, w int) []string {
 
 func (p *interfacesPanel) Keys() []key.Binding {
 	k := p.env.keys
-	return append([]key.Binding{k.Add, k.Remove, k.Address, k.MTU, k.AdminToggle, k.LinkToggle, k.Forwarding}, k.listKeys()...)
+	return append([]key.Binding{k.Add, k.Remove, k.Address, k.MTU, k.AdminToggle, k.LinkToggle, k.Forwarding,
+		k.DHCPStart, k.DHCPStop, k.DHCPRenew, k.DHCPRelease, k.DHCPInform}, k.listKeys()...)
 }
 
 // selectedNetif returns the selected netif, if any.
@@ -188,6 +191,16 @@ func (p *interfacesPanel) Update(msg tea.Msg) tea.Cmd {
 		return a.SetUp(node, n.Name, !n.Up)
 	case key.Matches(km, k.LinkToggle):
 		return a.SetLinkUp(node, n.Name, !n.LinkUp)
+	case key.Matches(km, k.DHCPStart):
+		p.env.open(dhcpClientForm(p.env, node, n.Name, false))
+	case key.Matches(km, k.DHCPInform):
+		p.env.open(dhcpClientForm(p.env, node, n.Name, true))
+	case key.Matches(km, k.DHCPStop):
+		return a.DHCPStop(node, n.Name)
+	case key.Matches(km, k.DHCPRenew):
+		return a.DHCPRenew(node, n.Name)
+	case key.Matches(km, k.DHCPRelease):
+		return a.DHCPRelease(node, n.Name)
 	case key.Matches(km, k.Address):
 		cur := ""
 		if n.Address.IsValid() {

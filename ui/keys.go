@@ -16,6 +16,10 @@ type KeyMap struct {
 	Add, Remove key.Binding
 	// Interfaces.
 	Address, MTU, AdminToggle, LinkToggle, Forwarding key.Binding
+	// Interfaces: the selected interface's DHCP client.
+	DHCPStart, DHCPStop, DHCPRelease, DHCPRenew, DHCPInform key.Binding
+	// DHCP: the node's servers.
+	ServerStart, ServerStop key.Binding
 	// Sockets.
 	Bind, Connect, Send key.Binding
 	// Links.
@@ -63,6 +67,15 @@ func DefaultKeyMap() KeyMap {
 		AdminToggle: b([]string{"u"}, "u", "admin up/down"),
 		LinkToggle:  b([]string{"l"}, "l", "link up/down"),
 		Forwarding:  b([]string{"f"}, "f", "forwarding on/off"),
+
+		DHCPStart:   b([]string{"h"}, "h", "dhcp start"),
+		DHCPStop:    b([]string{"H"}, "H", "dhcp stop"),
+		DHCPRenew:   b([]string{"r"}, "r", "dhcp renew"),
+		DHCPRelease: b([]string{"D"}, "D", "dhcp release"),
+		DHCPInform:  b([]string{"i"}, "i", "dhcp inform"),
+
+		ServerStart: b([]string{"s"}, "s", "start server"),
+		ServerStop:  b([]string{"S"}, "S", "stop server"),
 
 		Bind:    b([]string{"b"}, "b", "bind"),
 		Connect: b([]string{"c"}, "c", "connect"),
