@@ -27,13 +27,24 @@ type timersPanel struct {
 	tick  uint64
 }
 
-var timerWidths = []int{18, 14, 9, 7, 6}
+// timerWidths are the columns at width w: the name (up to 28 cells, the
+// length of "tcp rto 255.255.255.255:65535") takes what the owner,
+// countdown, period and fire count leave, so a narrow panel still shows
+// how often each timer fired.
+func timerWidths(w int) []int {
+	rest := []int{12, 8, 6, 6}
+	used := len(rest) // the gaps
+	for _, x := range rest {
+		used += x
+	}
+	return append([]int{min(max(w-used, 10), 28)}, rest...)
+}
 
 func newTimersPanel(e *env) *timersPanel {
 	p := &timersPanel{fired: map[string]uint64{}, flash: map[string]int{}}
 	p.env = e
 	p.list = newList(e, 1, func(w int) string {
-		return col(w, timerWidths, "timer", "owner", "due in", "period", "fired")
+		return col(w, timerWidths(w), "timer", "owner", "due in", "period", "fired")
 	}, "no timers armed")
 	return p
 }
@@ -88,7 +99,7 @@ func (p *timersPanel) Row(i, w int) []string {
 	if fresh {
 		n += " ↻"
 	}
-	line := col(w, timerWidths, t.Name, dash(t.Owner), countdown(t.Due, p.data.Clock.Now), fmtDur(t.Period), n)
+	line := col(w, timerWidths(w), t.Name, dash(t.Owner), countdown(t.Due, p.data.Clock.Now), fmtDur(t.Period), n)
 	if fresh {
 		line = p.env.styles.Fresh.Render(line)
 	}
