@@ -9,7 +9,7 @@ import (
 )
 
 // Action is what a step does. Its dynamic type is one of *Ping, *Expect,
-// *Socket, *Send, *Recv, *Close, *AddInterface, *RemoveInterface,
+// *Socket, *Accept, *Send, *Recv, *Close, *HTTPGet, *AddInterface, *RemoveInterface,
 // *SetInterface, *AddRoute, *RemoveRoute, *Impair, *Wait, *DHCP,
 // *DHCPServerStart or *DHCPServerStop.
 type Action interface {
@@ -36,6 +36,18 @@ const (
 	// MaxUDPPayload is the largest UDP payload (and ICMP echo payload) that
 	// fits an IPv4 packet: 65535 - 20 - 8 bytes.
 	MaxUDPPayload = 65507
+	// MaxStreamSend is the most bytes one send step writes on a TCP
+	// socket (1 GiB).
+	MaxStreamSend = 1 << 30
+	// DefaultBacklog is a listening TCP socket's backlog.
+	DefaultBacklog = 16
+	// DefaultConnectWithin is how long a TCP socket's connect waits for
+	// the handshake.
+	DefaultConnectWithin = Duration(5e9)
+	// DefaultAcceptWithin is how long an accept waits for a connection.
+	DefaultAcceptWithin = Duration(1e9)
+	// DefaultHTTPWithin is how long an http-get waits for the response.
+	DefaultHTTPWithin = Duration(5e9)
 )
 
 // Ping sends ICMP echo requests from a stack and counts the replies. The
@@ -89,6 +101,25 @@ const (
 // by a close step.
 var SocketStates = []string{"unbound", "bound", "connected", "closed"}
 
+// TCPStates are the states of RFC 9293 section 3.3.2 that an expect may
+// require of a TCP socket's connection (`tcp-state:`), named as the core's
+// events and the TUI name them.
+var TCPStates = []string{
+	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+	"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+}
+
+// StreamPattern fills b with the generated stream of a TCP socket from
+// byte offset off: the bytes that send steps with a size write, one send
+// after the other, and that an expect's intact checks. Each byte depends
+// on its offset alone (the top byte of a Fibonacci hash of it), so that a
+// byte lost, duplicated or moved anywhere in the stream shows.
+func StreamPattern(off int64, b []byte) {
+	for i := range b {
+		b[i] = byte((uint64(off+int64(i)) * 0x9E3779B97F4A7C15) >> 56)
+	}
+}
+
 // Expect checks a condition, at once or, with Within, as soon as it holds
 // before the deadline. It checks one subject (see Subject): a ping's
 // replies, a socket, a counter, an interface's state, the events a stack
@@ -119,6 +150,13 @@ type Expect struct {
 	// State, when not empty, is the state the socket must be in: one of
 	// SocketStates.
 	State string
+	// TCPState, when not empty, is the state a TCP socket's connection
+	// must be in: one of TCPStates ("ESTABLISHED"), as RFC 9293 names it.
+	TCPState string
+	// Intact, with BytesReceived, requires the bytes a TCP socket received
+	// to be the generated stream (StreamPattern) from its first byte: what
+	// the peer's send steps with a size sent, delivered whole and in order.
+	Intact bool
 
 	// Node names the stack whose counter, interface or events are
 	// checked.
@@ -232,6 +270,12 @@ func (e *Expect) Describe() string {
 	if e.State != "" {
 		conds = append(conds, fmt.Sprintf("%s %s", e.Socket, e.State))
 	}
+	if e.TCPState != "" {
+		conds = append(conds, fmt.Sprintf("%s %s", e.Socket, e.TCPState))
+	}
+	if e.Intact {
+		conds = append(conds, e.Socket+" intact")
+	}
 	subject := e.Node
 	if e.Interface != "" {
 		subject += " " + e.Interface
@@ -308,14 +352,23 @@ type Socket struct {
 	// ID names the socket for the steps that use it; unique among the
 	// sockets open at the time.
 	ID string
-	// Proto is the protocol: "udp" (the default, and the only one so far).
+	// Proto is the protocol: ProtoUDP (the default) or ProtoTCP.
 	Proto string
 	// Bind, when valid, is the local address and port to bind to
 	// (0.0.0.0:5000); otherwise the socket binds to an ephemeral port
-	// when it first sends.
+	// when it first sends (or connects, or listens).
 	Bind netip.AddrPort
-	// Connect, when valid, is the remote address to connect to.
+	// Connect, when valid, is the remote address to connect to. A TCP
+	// socket's connect is the handshake: the step waits for it, up to
+	// Within.
 	Connect netip.AddrPort
+	// Listen makes a TCP socket a listener, with Backlog (default
+	// DefaultBacklog) bounding the connections not yet accepted.
+	Listen  bool
+	Backlog int
+	// Within is how long a TCP connect waits for the handshake (default
+	// DefaultConnectWithin).
+	Within Duration
 	// DontFragment sets the Don't Fragment flag on the datagrams the
 	// socket sends: one larger than the path's MTU fails with EMSGSIZE
 	// instead of being fragmented.
@@ -328,10 +381,22 @@ type Socket struct {
 // Kind returns "socket".
 func (*Socket) Kind() string { return "socket" }
 
-// Describe returns "socket <id>: udp on <node>", with its binding and peer.
+// The protocols of a socket step.
+const (
+	ProtoUDP = "udp"
+	ProtoTCP = "tcp"
+)
+
+// Describe returns "socket <id>: udp on <node>", with its binding and peer
+// ("tcp on a listening on 0.0.0.0:80").
 func (s *Socket) Describe() string {
 	d := fmt.Sprintf("socket %s: %s on %s", s.ID, s.Proto, s.Node)
-	if s.Bind.IsValid() {
+	switch {
+	case s.Listen && s.Bind.IsValid():
+		d += " listening on " + s.Bind.String()
+	case s.Listen:
+		d += " listening"
+	case s.Bind.IsValid():
 		d += " bound to " + s.Bind.String()
 	}
 	if s.Connect.IsValid() {
@@ -343,18 +408,40 @@ func (s *Socket) Describe() string {
 	return d
 }
 
-// Send sends datagrams on a socket.
+// Accept takes a connection off a listening TCP socket, as a new socket.
+type Accept struct {
+	// Socket names the listening socket.
+	Socket string
+	// ID names the accepted connection's socket.
+	ID string
+	// Within is how long to wait for a connection (default
+	// DefaultAcceptWithin); 0 means one must be waiting already.
+	Within Duration
+}
+
+// Kind returns "accept".
+func (*Accept) Kind() string { return "accept" }
+
+// Describe returns "accept <id> on <socket>".
+func (a *Accept) Describe() string { return "accept " + a.ID + " on " + a.Socket }
+
+// Send sends datagrams on a socket, or bytes on a TCP connection. On TCP
+// the step hands the bytes to a writer of the socket's own and ends at
+// once: the transfer goes on while later steps run (a recv on the other
+// side, say), and a close step waits for it to end first.
 type Send struct {
 	// Socket names the socket.
 	Socket string
 	// To is the destination; invalid to send to the connected peer.
 	To netip.AddrPort
 	// Data, when not empty, is the payload; otherwise the payload is Size
-	// generated bytes (see Payload).
+	// generated bytes (see Payload; on TCP, StreamPattern).
 	Data string
-	// Size is the payload size in bytes (len(Data) when Data is set).
+	// Size is the payload size in bytes (len(Data) when Data is set); at
+	// most MaxUDPPayload on UDP, MaxStreamSend on TCP.
 	Size int
-	// Count is how many datagrams to send (default 1).
+	// Count is how many datagrams to send (default 1); on TCP, how many
+	// times to write the payload.
 	Count int
 }
 
@@ -393,13 +480,16 @@ func (s *Send) Payload() []byte {
 	return b
 }
 
-// Recv waits for datagrams on a socket; the step fails when they do not
-// all arrive in time.
+// Recv waits for datagrams on a socket, or bytes on a TCP connection;
+// the step fails when they do not all arrive in time.
 type Recv struct {
 	// Socket names the socket.
 	Socket string
-	// Count is how many datagrams to receive (default 1).
+	// Count is how many datagrams to receive (default 1); UDP only.
 	Count int
+	// Bytes is how many bytes a TCP socket must receive; 0 takes what
+	// one read returns (at least a byte, or the end of the stream).
+	Bytes int
 	// Within is how long to wait for them (default DefaultRecvWithin); 0
 	// means they must be queued already.
 	Within Duration
@@ -410,23 +500,57 @@ func (*Recv) Kind() string { return "recv" }
 
 // Describe returns "recv on <socket> within <d>".
 func (r *Recv) Describe() string {
+	if r.Bytes > 0 {
+		return fmt.Sprintf("recv %d B on %s within %s", r.Bytes, r.Socket, r.Within)
+	}
 	if r.Count > 1 {
 		return fmt.Sprintf("recv %d on %s within %s", r.Count, r.Socket, r.Within)
 	}
 	return fmt.Sprintf("recv on %s within %s", r.Socket, r.Within)
 }
 
-// Close closes a socket.
+// Close closes a socket. A TCP connection closes gracefully (a FIN after
+// the bytes its send steps wrote), or with Reset at once with a RST
+// (SO_LINGER 0).
 type Close struct {
 	// Socket names the socket.
 	Socket string
+	// Reset aborts a TCP connection instead.
+	Reset bool
 }
 
 // Kind returns "close".
 func (*Close) Kind() string { return "close" }
 
-// Describe returns "close <socket>".
-func (c *Close) Describe() string { return "close " + c.Socket }
+// Describe returns "close <socket>", and ", reset" with Reset.
+func (c *Close) Describe() string {
+	if c.Reset {
+		return "close " + c.Socket + ", reset"
+	}
+	return "close " + c.Socket
+}
+
+// HTTPGet fetches a URL from a stack with net/http over its sockets, and
+// checks the response.
+type HTTPGet struct {
+	// From names the stack.
+	From string
+	// URL is what to fetch: http://<IPv4 address>[:port]/path.
+	URL string
+	// Status is the status code expected (default 200).
+	Status int
+	// BodyContains, when not empty, is text the body must contain.
+	BodyContains string
+	// Within is how long the whole fetch may take (default
+	// DefaultHTTPWithin).
+	Within Duration
+}
+
+// Kind returns "http-get".
+func (*HTTPGet) Kind() string { return "http-get" }
+
+// Describe returns "http-get <url> from <node>".
+func (h *HTTPGet) Describe() string { return "http-get " + h.URL + " from " + h.From }
 
 // AddInterface adds an interface to a stack while the lab runs.
 type AddInterface struct {

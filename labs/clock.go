@@ -36,6 +36,20 @@ func realClockNeed(l *Lab) (why, path string) {
 			return fmt.Sprintf("node %s is a %s node: %s", n.Name, n.Kind, r), nodePath(n.Name) + ".kind"
 		}
 	}
+	for _, n := range l.Nodes {
+		for j, a := range n.Apps {
+			if a.Kind == AppHTTP {
+				return fmt.Sprintf("node %s runs an http app: net/http's own timers run on the wall clock", n.Name),
+					indexPath(childPath(nodePath(n.Name), "apps"), j)
+			}
+		}
+	}
+	for i, s := range l.Steps {
+		if h, ok := s.Action.(*HTTPGet); ok {
+			return fmt.Sprintf("step %d fetches %s with net/http, whose timers run on the wall clock", i+1, h.URL),
+				indexPath("$.steps", i) + ".http-get"
+		}
+	}
 	for i, lk := range l.Links {
 		if r, ok := realClockLinks[lk.Type]; ok {
 			return fmt.Sprintf("link %s is a %s link: %s", lk.ID, lk.Type, r), indexPath("$.links", i) + ".type"

@@ -325,7 +325,7 @@ func (d *decoder) routeFields(o *object, to *netip.Prefix, via *netip.Addr, ifac
 }
 
 // appKinds are the built-in apps.
-var appKinds = []string{AppUDPEcho, AppUDPDiscard, AppUDPSource}
+var appKinds = []string{AppUDPEcho, AppUDPDiscard, AppUDPSource, AppHTTP}
 
 // app decodes one app: a one-key mapping "kind: {settings}", or just the
 // kind's name for its defaults. An app that cannot be decoded comes out
@@ -351,9 +351,9 @@ func (d *decoder) app(e elem) App {
 	}
 	var o *object
 	switch app.Kind {
-	case AppUDPEcho, AppUDPDiscard:
+	case AppUDPEcho, AppUDPDiscard, AppHTTP:
 		o = d.object(body.value, body.path, body.pos, "port")
-		app.Port = map[string]uint16{AppUDPEcho: 7, AppUDPDiscard: 9}[app.Kind]
+		app.Port = map[string]uint16{AppUDPEcho: 7, AppUDPDiscard: 9, AppHTTP: 80}[app.Kind]
 	case AppUDPSource:
 		o = d.object(body.value, body.path, body.pos, "to", "size", "interval", "count", "port")
 		app.Size, app.Interval = 64, Duration(1e9)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -13,7 +14,7 @@ import (
 
 // actionKeys are the actions a step may hold, one each.
 var actionKeys = []string{
-	"ping", "expect", "socket", "send", "recv", "close",
+	"ping", "expect", "socket", "accept", "send", "recv", "close", "http-get",
 	"add-interface", "remove-interface", "set-interface",
 	"add-route", "remove-route", "impair", "wait",
 	DHCPStart, DHCPStop, DHCPRelease, DHCPRenew, DHCPInform,
@@ -31,6 +32,8 @@ func init() {
 		"ping":              (*decoder).ping,
 		"expect":            (*decoder).expect,
 		"socket":            (*decoder).socket,
+		"accept":            (*decoder).accept,
+		"http-get":          (*decoder).httpGet,
 		"send":              (*decoder).send,
 		"recv":              (*decoder).recv,
 		"close":             (*decoder).close,
@@ -151,7 +154,7 @@ var expectSubjects = []struct {
 	others   []string
 }{
 	{SubjectPing, "a ping", []string{"ping-replies", "ping-replies-min"}, nil, []string{"ping"}},
-	{SubjectSocket, "a socket", []string{"bytes-received", "datagrams-received", "error", "state"}, []string{"socket"}, nil},
+	{SubjectSocket, "a socket", []string{"bytes-received", "datagrams-received", "error", "state", "tcp-state"}, []string{"socket"}, []string{"intact"}},
 	{SubjectCounter, "a counter", []string{"counter"}, []string{"node", "counter"}, []string{"interface", "equals", "min", "max"}},
 	{SubjectInterface, "an interface's state", []string{"up", "link-up", "mtu", "address"}, []string{"node", "interface"}, nil},
 	{SubjectEvent, "events", []string{"event"}, []string{"node", "event"}, []string{"interface", "count", "min", "max"}},
@@ -188,6 +191,15 @@ func (d *decoder) expect(f *field) Action {
 	if o.str("state", &e.State) && !slices.Contains(SocketStates, e.State) {
 		d.errorf(o.get("state").pos, o.fieldPath("state"), "unknown socket state %q (states: %s)%s",
 			e.State, oneOf(SocketStates), suggest(e.State, SocketStates))
+	}
+	if o.str("tcp-state", &e.TCPState) && !slices.Contains(TCPStates, e.TCPState) {
+		d.errorf(o.get("tcp-state").pos, o.fieldPath("tcp-state"), "unknown TCP state %q (states: %s)%s",
+			e.TCPState, oneOf(TCPStates), suggest(e.TCPState, TCPStates))
+	}
+	o.bool("intact", &e.Intact)
+	if e.Intact && !o.has("bytes-received") {
+		f := o.byKey["intact"]
+		d.errorf(f.keyPos, f.path, "intact goes with bytes-received: the stream's length to check, such as bytes-received: 1000")
 	}
 	o.ref("node", &e.Node)
 	o.ref("interface", &e.Interface)
@@ -341,20 +353,43 @@ func (d *decoder) eventPattern(o *object, e *Expect) {
 }
 
 func (d *decoder) socket(f *field) Action {
-	s := &Socket{Proto: "udp"}
-	o, ok := d.actionObject(f, "node", "id", "proto", "bind", "connect", "broadcast", "dont-fragment")
+	s := &Socket{Proto: ProtoUDP}
+	o, ok := d.actionObject(f, "node", "id", "proto", "bind", "connect", "broadcast", "dont-fragment", "listen", "backlog", "within")
 	if ok {
 		o.require("node", "id")
 	}
 	o.ref("node", &s.Node)
 	d.id(o, "id", "socket id", &s.ID)
-	if o.str("proto", &s.Proto) && s.Proto != "udp" {
+	if o.str("proto", &s.Proto) && s.Proto != ProtoUDP && s.Proto != ProtoTCP {
 		pf := o.get("proto")
-		if s.Proto == "tcp" {
-			d.errorf(pf.pos, pf.path, "proto tcp is not supported yet: sockets are udp")
-		} else {
-			d.errorf(pf.pos, pf.path, "unknown proto %q (protos: udp)", s.Proto)
+		d.errorf(pf.pos, pf.path, "unknown proto %q (protos: udp, tcp)%s", s.Proto, suggest(s.Proto, []string{ProtoUDP, ProtoTCP}))
+	}
+	o.bool("listen", &s.Listen)
+	if s.Proto == ProtoTCP && s.Listen {
+		s.Backlog = DefaultBacklog
+	}
+	o.int("backlog", &s.Backlog, 1, 4096)
+	if s.Proto == ProtoTCP && o.has("connect") {
+		s.Within = DefaultConnectWithin
+	}
+	if o.duration("within", &s.Within) && s.Within == 0 {
+		d.errorf(o.get("within").pos, o.fieldPath("within"), "within must be more than 0")
+	}
+	// What goes with TCP only, or with UDP only.
+	for _, k := range []string{"listen", "backlog", "within", "broadcast", "dont-fragment"} {
+		tcpOnly := k == "listen" || k == "backlog" || k == "within"
+		if f := o.byKey[k]; f != nil && tcpOnly != (s.Proto == ProtoTCP) && (s.Proto == ProtoTCP || s.Proto == ProtoUDP) {
+			d.errorf(f.keyPos, f.path, "%s is for %s sockets, and this one is %s", k, map[bool]string{true: "tcp", false: "udp"}[tcpOnly], s.Proto)
 		}
+	}
+	if f := o.byKey["backlog"]; f != nil && !s.Listen && s.Proto == ProtoTCP {
+		d.errorf(f.keyPos, f.path, "backlog goes with listen: true")
+	}
+	if s.Listen && o.has("connect") {
+		d.errorf(o.byKey["connect"].keyPos, o.fieldPath("connect"), "a socket listens or connects, not both")
+	}
+	if f := o.byKey["within"]; f != nil && s.Proto == ProtoTCP && !o.has("connect") {
+		d.errorf(f.keyPos, f.path, "within is how long connect waits: it goes with connect")
 	}
 	o.addrPort("bind", &s.Bind)
 	o.bool("dont-fragment", &s.DontFragment)
@@ -363,6 +398,58 @@ func (d *decoder) socket(f *field) Action {
 		d.errorf(o.get("connect").pos, o.fieldPath("connect"), "cannot connect to %s", s.Connect)
 	}
 	return s
+}
+
+func (d *decoder) accept(f *field) Action {
+	a := &Accept{Within: DefaultAcceptWithin}
+	o, ok := d.actionObject(f, "socket", "id", "within")
+	if ok {
+		o.require("socket", "id")
+	}
+	o.ref("socket", &a.Socket)
+	d.id(o, "id", "socket id", &a.ID)
+	o.duration("within", &a.Within)
+	return a
+}
+
+func (d *decoder) httpGet(f *field) Action {
+	h := &HTTPGet{Status: 200, Within: DefaultHTTPWithin}
+	o, ok := d.actionObject(f, "from", "url", "status", "body-contains", "within")
+	if ok {
+		o.require("from", "url")
+	}
+	o.ref("from", &h.From)
+	if o.str("url", &h.URL) {
+		if err := checkHTTPURL(h.URL); err != nil {
+			d.errorf(o.get("url").pos, o.fieldPath("url"), "%v", err)
+		}
+	}
+	o.int("status", &h.Status, 100, 599)
+	o.str("body-contains", &h.BodyContains)
+	if o.duration("within", &h.Within) && h.Within == 0 {
+		d.errorf(o.get("within").pos, o.fieldPath("within"), "within must be more than 0")
+	}
+	return h
+}
+
+// checkHTTPURL checks an http-get's URL: http:// and an IPv4 address
+// (netlab's stacks resolve no names), an optional port, a path.
+func checkHTTPURL(s string) error {
+	rest, ok := strings.CutPrefix(s, "http://")
+	if !ok {
+		return fmt.Errorf("bad url %q: write http://<IPv4 address>[:port]/path, such as http://10.0.0.1/", s)
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	h, port, hasPort := strings.Cut(host, ":")
+	if a, err := netip.ParseAddr(h); err != nil || !a.Is4() || a.IsUnspecified() {
+		return fmt.Errorf("bad url %q: the host must be an IPv4 address (netlab resolves no names), such as http://10.0.0.1/", s)
+	}
+	if hasPort {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) {
+			return fmt.Errorf("bad url %q: port %q is not 1 to 65535", s, port)
+		}
+	}
+	return nil
 }
 
 func (d *decoder) send(f *field) Action {
@@ -381,12 +468,9 @@ func (d *decoder) send(f *field) Action {
 	case o.has("data"):
 		if o.str("data", &s.Data) {
 			s.Size = len(s.Data)
-			if s.Size > MaxUDPPayload {
-				d.errorf(o.get("data").pos, o.fieldPath("data"), "data is %d bytes, more than a datagram holds (%d)", s.Size, MaxUDPPayload)
-			}
 		}
 	case o.has("size"):
-		o.int("size", &s.Size, 0, MaxUDPPayload)
+		o.int("size", &s.Size, 0, MaxStreamSend)
 	case ok:
 		d.pointf(o.pos, o.path, "missing data or size")
 	}
@@ -396,23 +480,28 @@ func (d *decoder) send(f *field) Action {
 
 func (d *decoder) recv(f *field) Action {
 	r := &Recv{Count: 1, Within: DefaultRecvWithin}
-	o, ok := d.actionObject(f, "socket", "count", "within")
+	o, ok := d.actionObject(f, "socket", "count", "bytes", "within")
 	if ok {
 		o.require("socket")
 	}
 	o.ref("socket", &r.Socket)
 	o.int("count", &r.Count, 1, 1<<20)
+	o.int("bytes", &r.Bytes, 1, 1<<40)
+	if o.has("count") && o.has("bytes") {
+		d.errorf(o.byKey["bytes"].keyPos, o.fieldPath("bytes"), "give count (datagrams, udp) or bytes (tcp), not both")
+	}
 	o.duration("within", &r.Within)
 	return r
 }
 
 func (d *decoder) close(f *field) Action {
 	c := &Close{}
-	o, ok := d.actionObject(f, "socket")
+	o, ok := d.actionObject(f, "socket", "reset")
 	if ok {
 		o.require("socket")
 	}
 	o.ref("socket", &c.Socket)
+	o.bool("reset", &c.Reset)
 	return c
 }
 

@@ -216,15 +216,23 @@ const (
 	AppUDPDiscard = "udp-discard"
 	// AppUDPSource sends datagrams of Size bytes to To every Interval.
 	AppUDPSource = "udp-source"
+	// AppHTTP serves a small page (HTTPPage) with net/http on a TCP port
+	// (default 80). net/http's own timers run on the wall clock, so a lab
+	// with an http app runs on the real clock.
+	AppHTTP = "http"
 )
+
+// HTTPPage is the body the http app serves at every path (with a
+// Content-Type of text/html); %s is replaced by the node's name.
+const HTTPPage = "<!doctype html>\n<title>netlab</title>\n<h1>Hello from %s</h1>\n<p>Served by net/http over a netlab stack.</p>\n"
 
 // App is a built-in application running on a stack from the start.
 type App struct {
-	// Kind is AppUDPEcho, AppUDPDiscard or AppUDPSource.
+	// Kind is AppUDPEcho, AppUDPDiscard, AppUDPSource or AppHTTP.
 	Kind string
-	// Port is the local UDP port: the port served by udp-echo (default 7)
+	// Port is the local port: the UDP port served by udp-echo (default 7)
 	// and udp-discard (default 9); udp-source's source port (0: an
-	// ephemeral port).
+	// ephemeral port); the TCP port http serves (default 80).
 	Port uint16
 	// To is where udp-source sends; zero for the other kinds.
 	To netip.AddrPort

@@ -48,6 +48,8 @@ type vendpoint struct {
 // vsocket is an open socket.
 type vsocket struct {
 	connected bool
+	tcp       bool
+	listening bool
 	line      int
 }
 
@@ -119,17 +121,25 @@ func (v *validator) checkNodes() {
 			arp[e.Address] = j
 		}
 		v.checkNodeDHCP(vn)
-		ports := map[uint16]int{}
+		type port struct {
+			proto string
+			n     uint16
+		}
+		ports := map[port]int{}
 		for j, app := range n.Apps {
 			if app.Port == 0 || app.Kind == "" {
 				continue
 			}
-			if prev, dup := ports[app.Port]; dup {
-				v.errorf(indexPath(childPath(np, "apps"), j), "UDP port %d is already %s's (line %d)",
-					app.Port, n.Apps[prev].Kind, n.Apps[prev].Pos.Line)
+			pt := port{"UDP", app.Port}
+			if app.Kind == AppHTTP {
+				pt.proto = "TCP"
+			}
+			if prev, dup := ports[pt]; dup {
+				v.errorf(indexPath(childPath(np, "apps"), j), "%s port %d is already %s's (line %d)",
+					pt.proto, app.Port, n.Apps[prev].Kind, n.Apps[prev].Pos.Line)
 				continue
 			}
-			ports[app.Port] = j
+			ports[pt] = j
 		}
 	}
 }
@@ -311,20 +321,43 @@ func (v *validator) checkSteps() {
 				if prev := v.sockets[a.ID]; prev != nil {
 					v.errorf(ap+".id", "socket %s is already open (line %d)", a.ID, prev.line)
 				}
-				v.sockets[a.ID] = &vsocket{connected: a.Connect.IsValid(), line: s.Pos.Line}
+				v.sockets[a.ID] = &vsocket{connected: a.Connect.IsValid(), tcp: a.Proto == ProtoTCP, listening: a.Listen, line: s.Pos.Line}
+				delete(v.closed, a.ID)
+			}
+		case *Accept:
+			if so := v.socket(ap+".socket", a.Socket); so != nil && !so.listening {
+				v.errorf(ap+".socket", "socket %s is not listening: accept takes connections off a tcp socket with listen: true", a.Socket)
+			}
+			if a.ID != "" {
+				if prev := v.sockets[a.ID]; prev != nil {
+					v.errorf(ap+".id", "socket %s is already open (line %d)", a.ID, prev.line)
+				}
+				v.sockets[a.ID] = &vsocket{connected: true, tcp: true, line: s.Pos.Line}
 				delete(v.closed, a.ID)
 			}
 		case *Send:
-			if so := v.socket(ap+".socket", a.Socket); so != nil && !so.connected && !a.To.IsValid() {
-				v.pointf(ap, "missing to: socket %s is not connected", a.Socket)
-			}
+			v.checkSend(a, ap)
 		case *Recv:
-			v.socket(ap+".socket", a.Socket)
+			if so := v.socket(ap+".socket", a.Socket); so != nil {
+				switch {
+				case so.listening:
+					v.errorf(ap+".socket", "socket %s is listening: accept its connections, and recv on them", a.Socket)
+				case so.tcp && v.d.pos[ap+".count"].IsValid():
+					v.errorf(ap+".count", "socket %s is tcp: a stream has no datagrams to count (give bytes)", a.Socket)
+				case !so.tcp && a.Bytes > 0:
+					v.errorf(ap+".bytes", "socket %s is udp: give count (datagrams), not bytes", a.Socket)
+				}
+			}
 		case *Close:
-			if v.socket(ap+".socket", a.Socket) != nil {
+			if so := v.socket(ap+".socket", a.Socket); so != nil {
+				if a.Reset && !so.tcp {
+					v.errorf(ap+".reset", "socket %s is udp: only a tcp connection is reset", a.Socket)
+				}
 				delete(v.sockets, a.Socket)
 				v.closed[a.Socket] = s.Pos.Line
 			}
+		case *HTTPGet:
+			v.stack(ap+".from", a.From, "http-get")
 		case *AddInterface:
 			v.checkAddInterface(a, ap)
 		case *RemoveInterface:
@@ -392,6 +425,27 @@ func mulDuration(n int, d Duration) Duration {
 	return Duration(int64(n) * int64(d))
 }
 
+// checkSend checks a send against its socket: UDP datagrams fit a
+// datagram and go somewhere; TCP bytes go to the connection's peer.
+func (v *validator) checkSend(a *Send, ap string) {
+	so := v.socket(ap+".socket", a.Socket)
+	switch {
+	case so == nil:
+	case so.listening:
+		v.errorf(ap+".socket", "socket %s is listening: accept its connections, and send on them", a.Socket)
+	case so.tcp && a.To.IsValid():
+		v.errorf(ap+".to", "socket %s is tcp: it sends to the peer it connected to, leave out to", a.Socket)
+	case so.tcp && !so.connected:
+		v.pointf(ap, "socket %s is not connected: give it connect, or accept a connection", a.Socket)
+	case !so.tcp && a.Size > MaxUDPPayload && a.Data != "":
+		v.errorf(ap+".data", "data is %d bytes, more than a datagram holds (%d)", a.Size, MaxUDPPayload)
+	case !so.tcp && a.Size > MaxUDPPayload:
+		v.errorf(ap+".size", "%d out of range (0 to %d): socket %s is udp, and a datagram holds no more", a.Size, MaxUDPPayload, a.Socket)
+	case !so.tcp && !so.connected && !a.To.IsValid():
+		v.pointf(ap, "missing to: socket %s is not connected", a.Socket)
+	}
+}
+
 // socket returns the open socket id, reporting at path when there is
 // none.
 func (v *validator) socket(path, id string) *vsocket {
@@ -431,8 +485,15 @@ func (v *validator) checkExpect(e *Expect, path string) {
 		switch {
 		case !closed || e.State != "closed" || v.sockets[e.Socket] != nil:
 			v.socket(path+".socket", e.Socket)
-		case e.BytesReceived != nil || e.DatagramsReceived != nil || e.Error != "":
+		case e.BytesReceived != nil || e.DatagramsReceived != nil || e.Error != "" || e.TCPState != "":
 			v.pointf(path, "socket %s was closed at line %d: only its state (closed) can be checked", e.Socket, v.closed[e.Socket])
+		}
+		if so := v.sockets[e.Socket]; so != nil && !so.tcp {
+			for _, k := range []string{"tcp-state", "intact"} {
+				if _, given := v.d.pos[path+"."+k]; given {
+					v.errorf(path+"."+k, "socket %s is udp: %s is for tcp sockets", e.Socket, k)
+				}
+			}
 		}
 	}
 	if e.Node != "" {
