@@ -650,3 +650,23 @@ func (s *socket) getStreamOptionLocked(opt Option) (int, bool) {
 	}
 	return 0, false
 }
+
+// TCPInfo returns the Stream socket fd's connection as the core has it
+// (getsockopt TCP_INFO): its RFC 9293 state, queues, windows, congestion
+// window and RTT estimators. ENOPROTOOPT on a datagram socket.
+func (a *API) TCPInfo(ctx context.Context, fd FD) (core.TCPInfo, error) {
+	const op = "getsockopt"
+	s, err := a.socketFor(op, fd)
+	if err != nil {
+		return core.TCPInfo{}, err
+	}
+	if s.typ != Stream {
+		return core.TCPInfo{}, errnoErr(op, fd, syscall.ENOPROTOOPT)
+	}
+	var info core.TCPInfo
+	err = a.withPCB(ctx, s, func(c *core.Core, p pcb) error {
+		info = p.(*tcpPCB).p.Info()
+		return nil
+	})
+	return info, fail(op, fd, err, false)
+}

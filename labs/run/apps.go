@@ -42,6 +42,8 @@ func (w *World) startApps(ctx context.Context) error {
 				fn = func(ctx context.Context) error { return udpServe(ctx, node.Sockets, a, name, false, ready) }
 			case labs.AppUDPSource:
 				fn = func(ctx context.Context) error { return udpSource(ctx, w.Clock, node.Sockets, a, name, ready) }
+			case labs.AppHTTP:
+				fn = func(ctx context.Context) error { return httpServe(ctx, node.Sockets, a, spec.Name, ready) }
 			default:
 				cancel()
 				return fmt.Errorf("app %s: unknown kind %q", name, a.Kind)

@@ -138,6 +138,13 @@ func (r *runner) checkSocket(ctx context.Context, a *labs.Expect) (string, error
 	if a.DatagramsReceived != nil && s.datagrams != *a.DatagramsReceived {
 		return "", &Mismatch{What: "socket " + a.Socket + " datagrams received", Want: strconv.Itoa(*a.DatagramsReceived), Got: strconv.Itoa(s.datagrams)}
 	}
+	if s.tcp != nil {
+		more, err := r.tcpExpect(ctx, s, a, a.Socket)
+		if err != nil {
+			return "", err
+		}
+		seen = append(seen, more...)
+	}
 	switch {
 	case a.Error != "":
 		got := r.socketError(ctx, s)
@@ -145,6 +152,8 @@ func (r *runner) checkSocket(ctx context.Context, a *labs.Expect) (string, error
 			return "", &Mismatch{What: "socket " + a.Socket + " error", Want: a.Error, Got: got}
 		}
 		seen = append(seen, "error "+got)
+	case s.tcp != nil && a.BytesReceived != nil:
+		seen = append(seen, fmt.Sprintf("%d B", s.bytes))
 	case a.BytesReceived != nil || a.DatagramsReceived != nil:
 		seen = append(seen, fmt.Sprintf("%d B in %d datagram(s)", s.bytes, s.datagrams))
 	}
@@ -169,6 +178,9 @@ func socketState(s *labSocket) string {
 // socketError is the errno name of a socket's error: the last error a
 // step saw on it, else its pending SO_ERROR, else "none".
 func (r *runner) socketError(ctx context.Context, s *labSocket) string {
+	if s.lastErr == nil {
+		s.lastErr = s.writerErr()
+	}
 	if s.lastErr == nil {
 		if v, err := s.node.Sockets.GetSockOpt(ctx, s.fd, sockets.SO_ERROR); err == nil && v != 0 {
 			s.lastErr = syscall.Errno(v)

@@ -35,6 +35,8 @@ type labSocket struct {
 	bytes     int
 	datagrams int
 	lastErr   error
+	// tcp is set for TCP sockets (tcp.go).
+	tcp *tcpSocket
 }
 
 // Run configures the world (interfaces, routes, ARP, apps), then runs the
@@ -223,6 +225,10 @@ func (r *runner) do(ctx context.Context, index int, a labs.Action) (string, erro
 		return r.expect(ctx, a)
 	case *labs.Socket:
 		return r.socket(ctx, a)
+	case *labs.Accept:
+		return r.accept(ctx, a)
+	case *labs.HTTPGet:
+		return r.httpGet(ctx, a)
 	case *labs.Send:
 		return r.send(ctx, a)
 	case *labs.Recv:

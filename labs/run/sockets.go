@@ -15,6 +15,9 @@ func (r *runner) socket(ctx context.Context, a *labs.Socket) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if a.Proto == labs.ProtoTCP {
+		return r.tcpSocket(ctx, n, a)
+	}
 	fd, err := n.Sockets.Socket(ctx, sockets.Datagram, "lab")
 	if err != nil {
 		return "", err
@@ -59,6 +62,9 @@ func (r *runner) send(ctx context.Context, a *labs.Send) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if s.tcp != nil {
+		return r.tcpSend(ctx, s, a)
+	}
 	payload := a.Payload()
 	count := max(a.Count, 1)
 	sent := 0
@@ -82,6 +88,9 @@ func (r *runner) recv(ctx context.Context, a *labs.Recv) (string, error) {
 	s, err := r.sock(a.Socket)
 	if err != nil {
 		return "", err
+	}
+	if s.tcp != nil {
+		return r.tcpRecv(ctx, s, a)
 	}
 	api := s.node.Sockets
 	count := max(a.Count, 1)
@@ -123,5 +132,8 @@ func (r *runner) close(ctx context.Context, a *labs.Close) (string, error) {
 	}
 	delete(r.socks, a.Socket)
 	r.closed[a.Socket] = true
+	if s.tcp != nil {
+		return r.tcpClose(ctx, s, a)
+	}
 	return "", s.node.Sockets.Close(ctx, s.fd)
 }

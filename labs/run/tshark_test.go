@@ -477,14 +477,22 @@ func icmpError(p pkt) bool {
 
 // deliberate lists the built-in labs that lose or break frames on purpose,
 // and what tshark rightly says about them: pings that a lossy link or a
-// Don't Fragment flag leave unanswered, and (corrupted) the bad checksums
-// of frames whose bits a link flipped.
+// Don't Fragment flag leave unanswered, (corrupted) the bad checksums of
+// frames whose bits a link flipped, and TCP repairing a bad link.
 var deliberate = map[string]struct {
 	complaints []string
 	corrupted  bool
 }{
 	"lossy-link": {[]string{"No response seen to ICMP request", "Bad checksum"}, true},
 	"mtu":        {[]string{"No response seen to ICMP request"}, false},
+	// What loss, reordering and duplication make TCP do, and what
+	// flipped bits make of a header (a bad version, length or urgent
+	// pointer) that tshark decodes before it sees the bad checksum.
+	"tcp-loss": {[]string{"Bad checksum", "Previous segment(s) not captured", "This frame is a (suspected) out-of-order segment",
+		"This frame is a (suspected) retransmission", "This frame is a (suspected) fast retransmission", "Duplicate ACK",
+		"TCP window update", "Bogus IPv4 version", "IPv6 payload length exceeds", "Malformed Packet",
+		"The urgent pointer field is nonzero", "IPv4 total length exceeds", "Not enough data to decode",
+		"New fragment past old data limits"}, true},
 }
 
 // Every capture of every built-in lab decodes cleanly: every checksum
