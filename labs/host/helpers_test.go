@@ -4,12 +4,15 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/netlab/netlab/core"
 	"github.com/netlab/netlab/core/clock"
@@ -54,6 +57,22 @@ func ownedBy(names []string, id string) []string {
 	return slices.DeleteFunc(slices.Clone(names), func(s string) bool { return !strings.HasPrefix(s, id) })
 }
 
+// rootLinks lists the names, indexes and flags of the links of the
+// namespace the test runs in, only reading them.
+func rootLinks(t testing.TB) []string {
+	t.Helper()
+	ls, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range ls {
+		a := l.Attrs()
+		out = append(out, fmt.Sprintf("%d:%s:%v", a.Index, a.Name, a.Flags))
+	}
+	return out
+}
+
 // kernelWorld is a netlab stack s (10.9.0.2/24) on a TAP device whose
 // other side is the kernel of namespace k (10.9.0.1/24).
 type kernelWorld struct {
@@ -74,6 +93,7 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 	t.Helper()
 	needHost(t)
 	before := namespaces(t)
+	rootBefore := rootLinks(t)
 	w := &kernelWorld{}
 	var err error
 	if w.run, err = NewRun(); err != nil {
@@ -82,6 +102,9 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 	t.Cleanup(func() {
 		if err := w.run.Close(); err != nil {
 			t.Errorf("close run: %v", err)
+		}
+		if after := rootLinks(t); !slices.Equal(after, rootBefore) {
+			t.Errorf("the root namespace's links changed: before %v, after %v", rootBefore, after)
 		}
 		if left := ownedBy(namespaces(t), w.run.ID()); len(left) > 0 {
 			t.Errorf("after Close, namespaces %v are left", left)

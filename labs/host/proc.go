@@ -233,4 +233,3 @@ func (b *ringBuffer) Bytes() []byte {
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
 }
-
