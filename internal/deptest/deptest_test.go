@@ -25,6 +25,7 @@ var forbidden = map[string][]string{
 	"sockets":       {"netifapi", "labs", "ui", "cmd"},
 	"labs":          {"core", "netifapi", "sockets", "dhcp", "ui", "cmd"},
 	"labs/run":      {"ui", "cmd"},
+	"labs/host":     {"labs/run", "ui", "cmd"},
 }
 
 type pkg struct {
