@@ -9,7 +9,7 @@ import (
 )
 
 // Action is what a step does. Its dynamic type is one of *Ping, *Expect,
-// *Socket, *Accept, *Send, *Recv, *Close, *HTTPGet, *AddInterface, *RemoveInterface,
+// *Socket, *Accept, *Send, *Recv, *Close, *HTTPGet, *Exec, *AddInterface, *RemoveInterface,
 // *SetInterface, *AddRoute, *RemoveRoute, *Impair, *Wait, *DHCP,
 // *DHCPServerStart or *DHCPServerStop.
 type Action interface {
@@ -48,7 +48,42 @@ const (
 	DefaultAcceptWithin = Duration(1e9)
 	// DefaultHTTPWithin is how long an http-get waits for the response.
 	DefaultHTTPWithin = Duration(5e9)
+	// DefaultExecWithin is how long a foreground exec may run before it
+	// is killed.
+	DefaultExecWithin = Duration(10e9)
 )
+
+// Exec runs a command inside a kernel node's namespace with /bin/sh -c.
+// In the foreground (the default) the step waits for it, at most Within,
+// and keeps its exit code and output for a later Expect (exit,
+// output-contains); a command that exits non-zero does not fail the step
+// by itself. In the background it runs for the rest of the lab (a daemon)
+// and is killed when the lab ends; its output goes into the report. Lab
+// files are trusted input: the command runs as netlab's own user (root).
+type Exec struct {
+	// Node names the kernel node.
+	Node string
+	// Run is the command line, for /bin/sh -c.
+	Run string
+	// Within bounds a foreground command's run (default
+	// DefaultExecWithin); it is killed then. Zero for a background one.
+	Within Duration
+	// Background runs the command for the lab's lifetime.
+	Background bool
+}
+
+// Kind returns "exec".
+func (*Exec) Kind() string { return "exec" }
+
+// Describe returns "exec on <node>: <run>", "&" appended in the
+// background.
+func (e *Exec) Describe() string {
+	s := "exec on " + e.Node + ": " + e.Run
+	if e.Background {
+		s += " &"
+	}
+	return s
+}
 
 // Ping sends ICMP echo requests from a stack and counts the replies. The
 // step ends when every reply has arrived or timed out.
@@ -94,6 +129,7 @@ const (
 	SubjectInterface = "interface"
 	SubjectEvent     = "event"
 	SubjectDHCP      = "dhcp"
+	SubjectExec      = "exec"
 )
 
 // SocketStates are the states an expect may require of a socket (`state:`):
@@ -206,18 +242,32 @@ type Expect struct {
 	// Count, Min (default 1) and Max bound it.
 	Count *uint64
 
+	// ExecStep is the index in Lab.Steps of the foreground exec that
+	// Exit and OutputContains check (the latest one before the expect);
+	// set by Load, -1 when they are not set.
+	ExecStep int
+	// Exit, when set, is the exit code the command must have ended with
+	// (a command killed at its within has none: -1).
+	Exit *int
+	// OutputContains, when not empty, is what the command's output
+	// (stdout, then stderr) must contain.
+	OutputContains string
+
 	// Within, when set, is how long the condition may take to hold; when
 	// nil it must hold when the step starts.
 	Within *Duration
 }
 
 // Subject returns what e checks: SubjectPing, SubjectSocket,
-// SubjectCounter, SubjectInterface, SubjectEvent or SubjectDHCP ("" for
+// SubjectCounter, SubjectInterface, SubjectEvent, SubjectDHCP or
+// SubjectExec ("" for
 // an Expect without a condition, which Load never returns).
 func (e *Expect) Subject() string {
 	switch {
 	case e.PingReplies != nil || e.PingRepliesMin != nil:
 		return SubjectPing
+	case e.Exit != nil || e.OutputContains != "":
+		return SubjectExec
 	case e.Socket != "":
 		return SubjectSocket
 	case e.Counter != "":
@@ -275,6 +325,12 @@ func (e *Expect) Describe() string {
 	}
 	if e.Intact {
 		conds = append(conds, e.Socket+" intact")
+	}
+	if e.Exit != nil {
+		conds = append(conds, fmt.Sprintf("exit %d", *e.Exit))
+	}
+	if e.OutputContains != "" {
+		conds = append(conds, "output contains "+strconv.Quote(e.OutputContains))
 	}
 	subject := e.Node
 	if e.Interface != "" {

@@ -14,9 +14,13 @@ import "fmt"
 // else changes.
 var (
 	// realClockLinks maps a link type to why it needs the real clock.
-	realClockLinks = map[string]string{}
+	realClockLinks = map[string]string{
+		LinkTAP: "a TAP device and the Linux kernel behind it run on the wall clock",
+	}
 	// realClockNodes maps a node kind to why it needs the real clock.
-	realClockNodes = map[NodeKind]string{}
+	realClockNodes = map[NodeKind]string{
+		KindKernel: "the Linux kernel and the programs in its namespace run on the wall clock",
+	}
 )
 
 // RealClockReason says why lab must run on the real clock: the first node

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -164,7 +165,11 @@ func (d *decoder) lab(root ast.Node, pos Pos) *Lab {
 var (
 	nodeFields  = []string{"kind", "forwarding", "interfaces", "routes", "arp", "apps", "dhcp-server"}
 	stackFields = nodeFields[1:]
-	nodeKinds   = []string{string(KindStack), string(KindSwitch)}
+	nodeKinds   = []string{string(KindStack), string(KindSwitch), string(KindKernel)}
+	// kernelFields are the keys of a kernel node, kernelIfaceFields those
+	// of its interfaces.
+	kernelFields      = []string{"kind", "forwarding", "interfaces", "routes"}
+	kernelIfaceFields = []string{"mac", "address", "mtu", "up"}
 )
 
 // nodes decodes the nodes mapping, in file order.
@@ -200,7 +205,7 @@ func (d *decoder) node(f *field) Node {
 		n.Kind = ""
 		if s, ok := d.str(kf); ok {
 			switch NodeKind(s) {
-			case KindStack, KindSwitch:
+			case KindStack, KindSwitch, KindKernel:
 				n.Kind = NodeKind(s)
 			default:
 				d.errorf(kf.pos, kf.path, "unknown node kind %q (kinds: %s)%s", s, oneOf(nodeKinds), suggest(s, nodeKinds))
@@ -215,7 +220,15 @@ func (d *decoder) node(f *field) Node {
 				}
 			}
 		}
-		return n
+		if n.Kind == KindKernel {
+			for _, k := range stackFields {
+				if sf := o.byKey[k]; sf != nil && !slices.Contains(kernelFields, k) {
+					d.errorf(sf.keyPos, sf.path, "%s is for stacks: a kernel node has %s (run daemons with exec steps)", k, andList(kernelFields[1:]))
+				}
+			}
+		} else {
+			return n
+		}
 	}
 	o.bool("forwarding", &n.Forwarding)
 	if f := o.get("interfaces"); f != nil {
@@ -225,7 +238,7 @@ func (d *decoder) node(f *field) Node {
 				if err := checkName("interface name", iff.key); err != nil {
 					d.errorf(iff.keyPos, iff.path, "%v", err)
 				}
-				n.Interfaces = append(n.Interfaces, d.iface(iff))
+				n.Interfaces = append(n.Interfaces, d.iface(iff, n.Kind == KindKernel))
 			}
 		}
 	}
@@ -233,6 +246,9 @@ func (d *decoder) node(f *field) Node {
 		for _, e := range d.sequence(f.value, f.path, f.pos) {
 			n.Routes = append(n.Routes, d.route(e))
 		}
+	}
+	if n.Kind == KindKernel {
+		return n
 	}
 	if f := o.get("arp"); f != nil {
 		for _, e := range d.sequence(f.value, f.path, f.pos) {
@@ -255,10 +271,15 @@ func (d *decoder) node(f *field) Node {
 	return n
 }
 
-// iface decodes one of a stack's interfaces.
-func (d *decoder) iface(f *field) Interface {
+// iface decodes one of a stack's interfaces, or of a kernel node's (which
+// have no DHCP client).
+func (d *decoder) iface(f *field, kernel bool) Interface {
 	itf := Interface{Name: f.key, MTU: DefaultMTU, Up: true, Pos: f.keyPos}
-	o := d.object(f.value, f.path, f.keyPos, "mac", "address", "mtu", "up", "dhcp")
+	keys := append(slices.Clip(kernelIfaceFields), "dhcp")
+	if kernel {
+		keys = kernelIfaceFields
+	}
+	o := d.object(f.value, f.path, f.keyPos, keys...)
 	o.mac("mac", &itf.MAC)
 	if o.prefix("address", &itf.Address) {
 		d.checkIfaceAddr(o, "address", itf.Address)
@@ -419,8 +440,8 @@ func (d *decoder) links(f *field) []Link {
 		}
 		if tf := o.scalar("type"); tf != nil {
 			if s, ok := d.str(tf); ok {
-				if s != LinkPipe {
-					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe)", s)
+				if s != LinkPipe && s != LinkTAP {
+					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe, tap)%s", s, suggest(s, []string{LinkPipe, LinkTAP}))
 				}
 				l.Type = s
 			}

@@ -260,6 +260,7 @@ var brokenClass = map[string]string{
 	"aliases":                    "yaml",   // an alias to no anchor
 	"apps":                       "schema",
 	"at-and-after":               "schema",
+	"kernel":                     "schema", // apps and dhcp on a kernel node, an empty run, within in the background; a pipe to a kernel node, exec on a stack, an expect with no exec before it, clock: virtual are the loader's
 	"at-backwards":               "loader", // time
 	"bad-values":                 "schema",
 	"capture":                    "schema",
@@ -596,7 +597,19 @@ func TestSchemaAgreesOnSteps(t *testing.T) {
 		{"schema", "name: n\nnodes: {a: {apps: [{udp-echo: 7}]}}\n"},
 		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0]}]\n"},
 		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, ':x']}]\n"},
-		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, b], type: tap}]\n"},
+		{"schema", "name: n\nnodes: {a: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, b], type: wire}]\n"},
+		{"ok", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: {address: 10.9.0.1/24, mtu: 1400}}, routes: [{to: 10.8.0.0/16, via: 10.9.0.2}], forwarding: true}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0], type: tap}]\nsteps: [{exec: {node: k, run: ip a, within: 2s}}, {expect: {exit: 0, output-contains: t0}}, {exec: {node: k, run: sleep 9, background: true}}]\n"},
+		{"schema", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: {dhcp: true}}}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0], type: tap}]\n"},
+		{"schema", "name: n\nnodes: {k: {kind: kernel, arp: []}}\n"},
+		{"loader", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: }}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0]}]\n"},
+		{"loader", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: }}}\n"},
+		{"schema", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{exec: {node: k, run: x, background: true, within: 1s}}]\n"},
+		{"schema", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{exec: {node: k, run: ' '}}]\n"},
+		{"schema", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{exec: {node: k}}]\n"},
+		{"schema", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{exec: {node: k, run: x}}, {expect: {exit: 256}}]\n"},
+		{"loader", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{expect: {exit: 0}}]\n"},
+		{"loader", "name: n\nnodes: {a: }\nsteps: [{exec: {node: a, run: x}}]\n"},
+		{"loader", "name: n\nclock: virtual\nnodes: {k: {kind: kernel}}\n"},
 		{"schema", "name: N\nnodes: {a: }\n"},
 		{"schema", "name: n\nseed: -1\nnodes: {a: }\n"},
 		{"schema", "name: n\nclock: fast\nnodes: {a: }\n"},

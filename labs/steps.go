@@ -14,7 +14,7 @@ import (
 
 // actionKeys are the actions a step may hold, one each.
 var actionKeys = []string{
-	"ping", "expect", "socket", "accept", "send", "recv", "close", "http-get",
+	"ping", "expect", "socket", "accept", "send", "recv", "close", "http-get", "exec",
 	"add-interface", "remove-interface", "set-interface",
 	"add-route", "remove-route", "impair", "wait",
 	DHCPStart, DHCPStop, DHCPRelease, DHCPRenew, DHCPInform,
@@ -34,6 +34,7 @@ func init() {
 		"socket":            (*decoder).socket,
 		"accept":            (*decoder).accept,
 		"http-get":          (*decoder).httpGet,
+		"exec":              (*decoder).exec,
 		"send":              (*decoder).send,
 		"recv":              (*decoder).recv,
 		"close":             (*decoder).close,
@@ -154,6 +155,7 @@ var expectSubjects = []struct {
 	others   []string
 }{
 	{SubjectPing, "a ping", []string{"ping-replies", "ping-replies-min"}, nil, []string{"ping"}},
+	{SubjectExec, "a command", []string{"exit", "output-contains"}, nil, nil},
 	{SubjectSocket, "a socket", []string{"bytes-received", "datagrams-received", "error", "state", "tcp-state"}, []string{"socket"}, []string{"intact"}},
 	{SubjectCounter, "a counter", []string{"counter"}, []string{"node", "counter"}, []string{"interface", "equals", "min", "max"}},
 	{SubjectInterface, "an interface's state", []string{"up", "link-up", "mtu", "address"}, []string{"node", "interface"}, nil},
@@ -175,11 +177,13 @@ var expectFields = func() []string {
 }()
 
 func (d *decoder) expect(f *field) Action {
-	e := &Expect{PingStep: -1}
+	e := &Expect{PingStep: -1, ExecStep: -1}
 	o, ok := d.actionObject(f, expectFields...)
 	o.ref("ping", &e.Ping)
 	e.PingReplies = o.intPtr("ping-replies", 0, 1<<20)
 	e.PingRepliesMin = o.intPtr("ping-replies-min", 0, 1<<20)
+	e.Exit = o.intPtr("exit", 0, 255)
+	o.str("output-contains", &e.OutputContains)
 	o.ref("socket", &e.Socket)
 	e.BytesReceived = o.intPtr("bytes-received", 0, 1<<62)
 	e.DatagramsReceived = o.intPtr("datagrams-received", 0, 1<<62)
@@ -430,6 +434,30 @@ func (d *decoder) httpGet(f *field) Action {
 		d.errorf(o.get("within").pos, o.fieldPath("within"), "within must be more than 0")
 	}
 	return h
+}
+
+func (d *decoder) exec(f *field) Action {
+	x := &Exec{}
+	o, ok := d.actionObject(f, "node", "run", "within", "background")
+	if ok {
+		o.require("node", "run")
+	}
+	o.ref("node", &x.Node)
+	if o.str("run", &x.Run) && strings.TrimSpace(x.Run) == "" {
+		d.errorf(o.get("run").pos, o.fieldPath("run"), "run is empty: give a command line, such as \"ping -c 3 10.9.0.2\"")
+	}
+	o.bool("background", &x.Background)
+	if x.Background {
+		if wf := o.byKey["within"]; wf != nil {
+			d.errorf(wf.keyPos, wf.path, "within is for a command in the foreground: one in the background runs until the lab ends")
+		}
+		return x
+	}
+	x.Within = DefaultExecWithin
+	if o.duration("within", &x.Within) && x.Within == 0 {
+		d.errorf(o.get("within").pos, o.fieldPath("within"), "within must be more than 0")
+	}
+	return x
 }
 
 // checkHTTPURL checks an http-get's URL: http:// and an IPv4 address

@@ -32,7 +32,7 @@ const (
 	ClockReal ClockKind = "real"
 )
 
-// NodeKind says what a node is: "stack" or "switch".
+// NodeKind says what a node is: "stack", "switch" or "kernel".
 type NodeKind string
 
 // The kinds of node a lab may hold.
@@ -42,11 +42,25 @@ const (
 	KindStack NodeKind = "stack"
 	// KindSwitch is an Ethernet switch joining any number of links.
 	KindSwitch NodeKind = "switch"
+	// KindKernel is a Linux network namespace: the kernel's own stack,
+	// its interfaces the TAP devices of the tap links that name it,
+	// configured through netlink (addresses, MTU, routes, link state,
+	// forwarding; IPv6 off). Exec steps run commands inside it. A lab
+	// with a kernel node needs root and /dev/net/tun, and runs on the
+	// real clock.
+	KindKernel NodeKind = "kernel"
 )
 
-// LinkPipe is the type of an in-memory Ethernet wire, the only link type so
-// far and the default.
-const LinkPipe = "pipe"
+// The link types.
+const (
+	// LinkPipe is an in-memory Ethernet wire, the default.
+	LinkPipe = "pipe"
+	// LinkTAP joins a stack's interface to a kernel node's interface: a
+	// TAP device inside the kernel node's namespace, whose file the stack
+	// reads and writes. The link's impairments and capture apply on the
+	// stack's side of the device.
+	LinkTAP = "tap"
+)
 
 // Defaults that Load fills in where a lab leaves a field out.
 const (
@@ -86,17 +100,21 @@ type Lab struct {
 	pos map[string]Pos
 }
 
-// Node is a stack or a switch.
+// Node is a stack, a switch or a kernel node.
 type Node struct {
 	// Name identifies the node: [a-z][a-z0-9-]*, at most 12 characters.
 	Name string
-	// Kind is KindStack or KindSwitch.
+	// Kind is KindStack, KindSwitch or KindKernel.
 	Kind NodeKind
-	// Forwarding turns on IPv4 forwarding between the stack's interfaces.
+	// Forwarding turns on IPv4 forwarding between the stack's interfaces
+	// (a kernel node's: net.ipv4.ip_forward).
 	Forwarding bool
 	// Interfaces are the stack's interfaces at the start, in file order.
+	// A kernel node's are its TAP devices (address, MAC, MTU and up only),
+	// each one end of a tap link.
 	Interfaces []Interface
-	// Routes are the stack's static routes at the start.
+	// Routes are the stack's static routes at the start (a kernel
+	// node's too).
 	Routes []Route
 	// ARP holds static ARP entries.
 	ARP []StaticARP
@@ -254,8 +272,9 @@ type Link struct {
 	ID string
 	// A and B are the link's two ends, in file order.
 	A, B Endpoint
-	// Type is the link type: LinkPipe (the default). A link to a switch
-	// is a pipe to one of the switch's ports.
+	// Type is the link type: LinkPipe (the default) or LinkTAP (between a
+	// kernel node's interface and a stack's). A link to a switch is a pipe
+	// to one of the switch's ports.
 	Type string
 	// Impair holds the link's impairments at the start.
 	Impair Impairments
@@ -266,11 +285,12 @@ type Link struct {
 	Pos Pos
 }
 
-// Endpoint is one end of a link: a stack's interface, or a switch.
+// Endpoint is one end of a link: a stack's or a kernel node's interface,
+// or a switch.
 type Endpoint struct {
 	// Node names the node.
 	Node string
-	// Interface names the stack's interface; empty for a switch.
+	// Interface names the node's interface; empty for a switch.
 	Interface string
 }
 
@@ -369,4 +389,21 @@ func (n *Node) Interface(name string) *Interface {
 		}
 	}
 	return nil
+}
+
+// NeedsHost reports whether the lab needs the Linux host: a kernel node
+// or a tap link, which need root (CAP_NET_ADMIN, CAP_SYS_ADMIN) and
+// /dev/net/tun. Labs with only stacks, switches and pipes never do.
+func (l *Lab) NeedsHost() bool {
+	for _, n := range l.Nodes {
+		if n.Kind == KindKernel {
+			return true
+		}
+	}
+	for _, lk := range l.Links {
+		if lk.Type == LinkTAP {
+			return true
+		}
+	}
+	return false
 }

@@ -25,6 +25,7 @@ type validator struct {
 	closed    map[string]int // socket id -> line of its close step
 	pings     map[string]int // ping id -> step index
 	lastPing  int
+	lastExec  int // the latest foreground exec's step index, or -1
 }
 
 // vnode is a node as the steps so far have left it.
@@ -76,6 +77,7 @@ func (d *decoder) validate(lab *Lab) {
 		closed:    map[string]int{},
 		pings:     map[string]int{},
 		lastPing:  -1,
+		lastExec:  -1,
 	}
 	v.checkNodes()
 	v.checkLinks()
@@ -252,6 +254,49 @@ func (v *validator) checkLinks() {
 		if l.A.Node != "" && l.A == l.B {
 			v.errorf(lp+".endpoints[1]", "both ends of the link are %s", l.A)
 		}
+		v.checkLinkType(l, lp)
+	}
+	// A kernel node's interfaces are the TAP devices of its links.
+	for _, n := range v.lab.Nodes {
+		if n.Kind != KindKernel {
+			continue
+		}
+		for _, itf := range n.Interfaces {
+			if ep := v.endpoints[n.Name+":"+itf.Name]; ep == nil {
+				v.errorf(childPath(childPath(nodePath(n.Name), "interfaces"), itf.Name),
+					"%s:%s is on no link: a kernel node's interface is the TAP device of a tap link to a stack", n.Name, itf.Name)
+			}
+		}
+	}
+}
+
+// kindOf returns the kind of node name, "" when there is none.
+func (v *validator) kindOf(name string) NodeKind {
+	if vn := v.nodes[name]; vn != nil {
+		return vn.node.Kind
+	}
+	return ""
+}
+
+// checkLinkType checks that a tap link joins a kernel node's interface to
+// a stack's, and that a pipe never ends at a kernel node.
+func (v *validator) checkLinkType(l *Link, lp string) {
+	ka, kb := v.kindOf(l.A.Node), v.kindOf(l.B.Node)
+	if ka == "" || kb == "" {
+		return // reported
+	}
+	switch l.Type {
+	case LinkTAP:
+		if (ka == KindKernel) == (kb == KindKernel) || (ka != KindStack && kb != KindStack) {
+			v.errorf(lp+".type", "a tap link joins a kernel node's interface to a stack's; this one joins a %s and a %s", ka, kb)
+		}
+	case LinkPipe:
+		for j, k := range []NodeKind{ka, kb} {
+			if k == KindKernel {
+				end := []Endpoint{l.A, l.B}[j]
+				v.errorf(indexPath(lp+".endpoints", j), "%s is a kernel node: its interfaces join stacks by tap links (write type: tap)", end.Node)
+			}
+		}
 	}
 }
 
@@ -266,9 +311,9 @@ func (v *validator) checkEndpoint(l *Link, ep Endpoint, path string) {
 		if ep.Interface != "" {
 			v.errorf(path, "%s is a switch: write just %s (a switch's ports are its links)", ep.Node, ep.Node)
 		}
-	case KindStack:
+	case KindStack, KindKernel:
 		if ep.Interface == "" {
-			v.errorf(path, "%s is a stack: name its interface, as in %s:eth0", ep.Node, ep.Node)
+			v.errorf(path, "%s is a %s node: name its interface, as in %s:eth0", ep.Node, vn.node.Kind, ep.Node)
 			return
 		}
 		key := ep.String()
@@ -315,6 +360,13 @@ func (v *validator) checkSteps() {
 			earliest = addDurations(earliest, mulDuration(a.Count-1, a.Interval))
 		case *Expect:
 			v.checkExpect(a, ap)
+		case *Exec:
+			if vn := v.node(ap+".node", a.Node); vn != nil && vn.node.Kind != KindKernel {
+				v.errorf(ap+".node", "%s is a %s: exec runs a command in a kernel node", a.Node, vn.node.Kind)
+			}
+			if !a.Background {
+				v.lastExec = i
+			}
 		case *Socket:
 			v.stack(ap+".node", a.Node, "a socket")
 			if a.ID != "" {
@@ -465,6 +517,13 @@ func (v *validator) socket(path, id string) *vsocket {
 }
 
 func (v *validator) checkExpect(e *Expect, path string) {
+	if e.Exit != nil || e.OutputContains != "" {
+		if v.lastExec < 0 {
+			v.pointf(path, "no exec in the foreground before this expect: exit and output-contains check the latest one")
+		} else {
+			e.ExecStep = v.lastExec
+		}
+	}
 	if e.PingReplies != nil || e.PingRepliesMin != nil {
 		switch {
 		case e.Ping != "":
