@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,10 @@ type actions struct {
 	// 10.0.0.1: seq 1 2.000 ms"); the status line shows it on each tick
 	// until the action's result comes.
 	progress atomic.Pointer[string]
+	// accepting counts the accept loops of TCP listeners opened here,
+	// loops waits for them (tests).
+	accepting atomic.Int64
+	loops     sync.WaitGroup
 }
 
 // say publishes an action's progress. Any goroutine.
@@ -294,7 +299,7 @@ func (a *actions) Connect(node string, num int, to netip.AddrPort) tea.Cmd {
 }
 
 // Send sends one datagram, to to (or to the connected peer when to is
-// not valid).
+// not valid), or data on a TCP connection (to not valid).
 func (a *actions) Send(node string, num int, to netip.AddrPort, data []byte) tea.Cmd {
 	what := "send"
 	if to.IsValid() {
@@ -312,9 +317,91 @@ func (a *actions) Send(node string, num int, to netip.AddrPort, data []byte) tea
 	})
 }
 
-// CloseSocket closes a socket.
+// CloseSocket closes a socket: gracefully (a FIN after the data
+// queued) for a TCP connection.
 func (a *actions) CloseSocket(node string, num int) tea.Cmd {
 	return a.onSocket("close", node, num, func(ctx context.Context, api *sockets.API, fd sockets.FD) (string, error) {
+		return "", api.Close(ctx, fd)
+	})
+}
+
+// ListenTCP opens a TCP socket owned by "tui" that listens on port with
+// backlog, and starts its accept loop: a daemon actor that accepts every
+// connection as it comes (so that it shows as a row of its own, owned by
+// "tui" too) and says so in the status line, until the listener is
+// closed or the world closes.
+func (a *actions) ListenTCP(node string, port uint16, backlog int) tea.Cmd {
+	return a.do(fmt.Sprintf("%s listen TCP :%d", node, port), actionTimeout, func(ctx context.Context) (string, error) {
+		n, err := a.stack(node)
+		if err != nil {
+			return "", err
+		}
+		api := n.Sockets
+		fd, err := api.Socket(ctx, sockets.Stream, "tui")
+		if err != nil {
+			return "", err
+		}
+		fail := func(err error) (string, error) {
+			api.Close(context.WithoutCancel(ctx), fd)
+			return "", err
+		}
+		if err := api.Bind(ctx, fd, netip.AddrPortFrom(netip.IPv4Unspecified(), port)); err != nil {
+			return fail(err)
+		}
+		if err := api.Listen(ctx, fd, backlog); err != nil {
+			return fail(err)
+		}
+		a.loops.Add(1)
+		a.accepting.Add(1)
+		_, err = a.world.Go(context.Background(), fmt.Sprintf("%s/tui accept fd %v", node, fd), func(ctx context.Context) error {
+			defer a.loops.Done()
+			defer a.accepting.Add(-1)
+			for {
+				nfd, peer, err := api.Accept(ctx, fd)
+				if err != nil {
+					return nil // the listener closed, or the world
+				}
+				a.say(fmt.Sprintf("%s fd %v: accepted fd %v from %v", node, fd, nfd, peer))
+			}
+		})
+		if err != nil {
+			a.loops.Done()
+			a.accepting.Add(-1)
+			return fail(err)
+		}
+		return fmt.Sprintf("fd %v listening, backlog %d, accepting in the background", fd, backlog), nil
+	})
+}
+
+// ConnectTCP opens a TCP socket owned by "tui" and connects it to to,
+// waiting for the handshake; the socket is closed if that fails.
+func (a *actions) ConnectTCP(node string, to netip.AddrPort) tea.Cmd {
+	return a.do(fmt.Sprintf("%s connect TCP to %v", node, to), actionTimeout, func(ctx context.Context) (string, error) {
+		n, err := a.stack(node)
+		if err != nil {
+			return "", err
+		}
+		api := n.Sockets
+		fd, err := api.Socket(ctx, sockets.Stream, "tui")
+		if err != nil {
+			return "", err
+		}
+		if err := api.Connect(ctx, fd, to); err != nil {
+			api.Close(context.WithoutCancel(ctx), fd)
+			return "", err
+		}
+		local, _ := api.GetSockName(ctx, fd)
+		return fmt.Sprintf("fd %v, %v → %v ESTABLISHED", fd, local, to), nil
+	})
+}
+
+// ResetSocket closes a TCP socket with SO_LINGER 0: the connection is
+// reset (RST) instead of closed with a FIN.
+func (a *actions) ResetSocket(node string, num int) tea.Cmd {
+	return a.onSocket("reset", node, num, func(ctx context.Context, api *sockets.API, fd sockets.FD) (string, error) {
+		if err := api.SetLinger(fd, true, 0); err != nil {
+			return "", err
+		}
 		return "", api.Close(ctx, fd)
 	})
 }

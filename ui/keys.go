@@ -20,8 +20,9 @@ type KeyMap struct {
 	DHCPStart, DHCPStop, DHCPRelease, DHCPRenew, DHCPInform key.Binding
 	// DHCP: the node's servers.
 	ServerStart, ServerStop key.Binding
-	// Sockets.
-	Bind, Connect, Send key.Binding
+	// Sockets: bind, connect and send on the selected socket; open a TCP
+	// listener or connection; reset the selected TCP connection.
+	Bind, Connect, Send, Listen, Dial, Reset key.Binding
 	// Links.
 	Impair key.Binding
 	// Events.
@@ -80,6 +81,9 @@ func DefaultKeyMap() KeyMap {
 		Bind:    b([]string{"b"}, "b", "bind"),
 		Connect: b([]string{"c"}, "c", "connect"),
 		Send:    b([]string{"s"}, "s", "send"),
+		Listen:  b([]string{"l"}, "l", "tcp listen"),
+		Dial:    b([]string{"o"}, "o", "tcp connect"),
+		Reset:   b([]string{"X"}, "X", "reset (RST)"),
 
 		Impair: b([]string{"i", "enter"}, "i/enter", "impair"),
 

@@ -75,6 +75,30 @@ func parseAddrPort(s string) (netip.AddrPort, error) {
 
 func checkAddrPort(s string) error { _, err := parseAddrPort(s); return err }
 
+// checkPeer accepts the address and port of a peer to connect to: both
+// given, neither zero.
+func checkPeer(s string) error {
+	ap, err := parseAddrPort(s)
+	switch {
+	case err != nil:
+		return err
+	case ap.Addr().IsUnspecified():
+		return fmt.Errorf("%q: name the peer's address (such as 10.0.0.1:80)", strings.TrimSpace(s))
+	case ap.Port() == 0:
+		return fmt.Errorf("%q: port 0 cannot be connected to", strings.TrimSpace(s))
+	}
+	return nil
+}
+
+func checkNotEmpty(what string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			return fmt.Errorf("type some %s", what)
+		}
+		return nil
+	}
+}
+
 func parseMTU(s string) (int, error) {
 	s = strings.TrimSpace(s)
 	v, err := strconv.Atoi(s)

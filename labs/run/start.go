@@ -123,6 +123,22 @@ func (w *World) Act(ctx context.Context, name string, fn func(ctx context.Contex
 	return *errp
 }
 
+// Go runs fn in the background as a daemon actor of the world's clock
+// (an accept loop a person started from the TUI) and returns a channel
+// closed when fn has returned. A daemon does not keep the virtual clock
+// from reporting a stuck world; fn must return once its sockets fail, as
+// they do when the world closes. ErrClosed on a closed world.
+func (w *World) Go(ctx context.Context, name string, fn func(ctx context.Context) error) (<-chan struct{}, error) {
+	w.mu.Lock()
+	closed := w.closed
+	w.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	done, _ := w.actor(ctx, name, true, fn)
+	return done, nil
+}
+
 // ErrClosed is returned by Act on a closed world.
 var ErrClosed = errors.New("run: world is closed")
 
