@@ -113,7 +113,7 @@ func checkLab(t *testing.T, lab *Lab) {
 		t.Fatalf("lab %q clock %q with %d nodes", lab.Name, lab.Clock, len(lab.Nodes))
 	}
 	for _, n := range lab.Nodes {
-		if n.Kind != KindStack && n.Kind != KindSwitch || !n.Pos.IsValid() {
+		if n.Kind != KindStack && n.Kind != KindSwitch && n.Kind != KindKernel || !n.Pos.IsValid() {
 			t.Fatalf("node %+v", n)
 		}
 		for _, itf := range n.Interfaces {
@@ -130,6 +130,9 @@ func checkLab(t *testing.T, lab *Lab) {
 			}
 		}
 	}
+	if lab.NeedsHost() && lab.Clock != ClockReal {
+		t.Fatalf("lab with kernel nodes or tap links on the %s clock", lab.Clock)
+	}
 	for _, l := range lab.Links {
 		if l.ID == "" || lab.Node(l.A.Node) == nil || lab.Node(l.B.Node) == nil || l.A == l.B {
 			t.Fatalf("link %+v", l)
@@ -143,6 +146,11 @@ func checkLab(t *testing.T, lab *Lab) {
 		if e, ok := s.Action.(*Expect); ok && (e.PingReplies != nil || e.PingRepliesMin != nil) {
 			if e.PingStep < 0 || e.PingStep >= i || lab.Steps[e.PingStep].Action.Kind() != "ping" {
 				t.Fatalf("step %d checks step %d", i, e.PingStep)
+			}
+		}
+		if e, ok := s.Action.(*Expect); ok && (e.Exit != nil || e.OutputContains != "") {
+			if e.ExecStep < 0 || e.ExecStep >= i || lab.Steps[e.ExecStep].Action.Kind() != "exec" {
+				t.Fatalf("step %d checks step %d", i, e.ExecStep)
 			}
 		}
 	}

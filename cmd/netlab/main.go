@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/netlab/netlab/labs/run"
 	"github.com/spf13/cobra"
 )
 
@@ -57,6 +58,14 @@ func execute(args []string, stdout, stderr io.Writer) int {
 
 // executeWith is execute with stdin as the commands' input.
 func executeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// A panic that reaches here still removes the namespaces, TAP devices
+	// and processes of the labs it interrupted, then goes on.
+	defer func() {
+		if r := recover(); r != nil {
+			run.CloseAllHosts()
+			panic(r)
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globals{logger: slog.New(slog.DiscardHandler), closeLog: func() {}}
@@ -120,6 +129,6 @@ usage, 3 missing privileges or host support, 130 interrupted.`,
 	addTUIFlags(root, &tf.speed, &tf.paused, &tf.noMouse)
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "write machine-readable JSON (versioned) instead of text")
 	root.PersistentFlags().StringVar(&g.logFile, "log", "", "write debug logs to `FILE` (never to the terminal)")
-	root.AddCommand(newTUICmd(g), newRunCmd(g), newLabsCmd(g), newValidateCmd(g), newVersionCmd(g))
+	root.AddCommand(newTUICmd(g), newRunCmd(g), newLabsCmd(g), newValidateCmd(g), newCleanCmd(g), newVersionCmd(g))
 	return root
 }

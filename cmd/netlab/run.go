@@ -28,7 +28,9 @@ func newRunCmd(g *globals) *cobra.Command {
 and print each step's outcome as it goes. LAB is a built-in lab's name
 (see 'netlab labs') or a path to a lab file. Exit code 0 when every step
 passed, 1 when an expectation did not hold, 2 when the lab is invalid.
-On a terminal a live line shows the step that runs and the clock; a
+A lab with kernel nodes or tap links needs root and /dev/net/tun: without
+them it stops at once with exit code 3, having made nothing; its
+namespaces are removed when it ends, fails or is interrupted. On a terminal a live line shows the step that runs and the clock; a
 failed expectation says what it wanted and what it got, and the summary
 lists the failed steps again. --seed N runs the lab with another seed
 (the same lab and seed give the same run). With --pcap DIR, every link's
@@ -54,10 +56,20 @@ frames go to DIR/<lab>-<link>.pcap.`,
 				fmt.Fprintf(out, "netlab · %s (%s clock, seed %d)\n", lab.Name, lab.Clock, lab.Seed)
 				opts.OnStep = p.step
 			}
+			if lab.NeedsHost() {
+				if err := hostCheck(); err != nil {
+					return fail(exitNoPrivilege, fmt.Errorf("lab %s has kernel nodes or tap links, which this host cannot make: %w", lab.Name, err))
+				}
+			}
 			w, err := run.Build(lab, opts)
 			if err != nil {
+				if run.IsUnsupported(err) {
+					return fail(exitNoPrivilege, fmt.Errorf("lab %s: %w", lab.Name, err))
+				}
 				return fail(exitBadInput, err)
 			}
+			// Removes the lab's namespaces even if what follows panics.
+			defer w.Close()
 			p.start(w.ClockState)
 			rep := w.Run(cmd.Context())
 			p.finish()
@@ -71,6 +83,7 @@ frames go to DIR/<lab>-<link>.pcap.`,
 				}
 			} else {
 				p.summary(rep)
+				printProcesses(out, rep.Processes)
 				printCaptures(out, caps)
 			}
 			switch {
@@ -90,6 +103,35 @@ frames go to DIR/<lab>-<link>.pcap.`,
 	cmd.Flags().StringVar(&pcap, "pcap", "", "write every link's frames to `DIR`/<lab>-<link>.pcap (made if missing)")
 	cmd.MarkFlagDirname("pcap")
 	return cmd
+}
+
+// hostCheck is run.CheckHost; tests replace it to act out a host without
+// root or /dev/net/tun.
+var hostCheck = run.CheckHost
+
+// printProcesses shows what the lab's background commands wrote.
+func printProcesses(w io.Writer, procs []run.ProcessReport) {
+	for _, p := range procs {
+		fmt.Fprintf(w, "background on %s: %s (pid %d", p.Node, strings.TrimSpace(p.Run), p.Pid)
+		if p.Exit >= 0 {
+			fmt.Fprintf(w, ", exit %d)\n", p.Exit)
+		} else {
+			fmt.Fprintln(w, ", killed at the end)")
+		}
+		for _, s := range []struct{ name, text string }{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
+			lines := strings.Split(strings.TrimRight(s.text, "\n"), "\n")
+			if s.text == "" {
+				continue
+			}
+			if len(lines) > 20 {
+				fmt.Fprintf(w, "  %s: … %d lines before\n", s.name, len(lines)-20)
+				lines = lines[len(lines)-20:]
+			}
+			for _, l := range lines {
+				fmt.Fprintf(w, "  %s │ %s\n", s.name, l)
+			}
+		}
+	}
 }
 
 // printCaptures says where each capture went: "capture l1 → out/quickstart-l1.pcap, 12 frames".

@@ -29,6 +29,7 @@ func runCaptured(t *testing.T, lab *labs.Lab) (map[string][]byte, []run.CaptureS
 // if mustPass.
 func runCapturedOpts(t *testing.T, lab *labs.Lab, mustPass bool) (map[string][]byte, []run.CaptureStatus) {
 	t.Helper()
+	needHost(t, lab)
 	dir := t.TempDir()
 	w, err := run.Build(lab, run.Options{CaptureDir: dir, CaptureAll: true})
 	if err != nil {

@@ -79,6 +79,8 @@ func (r *runner) check(ctx context.Context, a *labs.Expect) (string, error) {
 	switch a.Subject() {
 	case labs.SubjectPing:
 		return r.checkPing(a)
+	case labs.SubjectExec:
+		return r.checkExec(a)
 	case labs.SubjectSocket:
 		return r.checkSocket(ctx, a)
 	case labs.SubjectCounter:

@@ -60,6 +60,9 @@ type Report struct {
 	// Error is set when the run could not finish: stuck, interrupted, or
 	// the world could not be built.
 	Error string `json:"error,omitempty"`
+	// Processes are the commands exec steps ran in the background, with
+	// their output.
+	Processes []ProcessReport `json:"processes,omitempty"`
 	// Interrupted reports a run ended by its context (a signal).
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Time is the clock time the run took; Wall the wall time.

@@ -22,6 +22,7 @@ type runner struct {
 	w       *World
 	results []StepResult
 	pings   map[int]*sockets.PingResult // by step index
+	execs   map[int]*execResult         // foreground execs, by step index
 	socks   map[string]*labSocket
 	closed  map[string]bool // ids of the sockets closed (and not opened again)
 	last    time.Duration   // when the previous step ended
@@ -51,7 +52,7 @@ func (w *World) Run(ctx context.Context) *Report {
 	wallStart := time.Now()
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &runner{w: w, pings: map[int]*sockets.PingResult{}, socks: map[string]*labSocket{}, closed: map[string]bool{}}
+	r := &runner{w: w, pings: map[int]*sockets.PingResult{}, execs: map[int]*execResult{}, socks: map[string]*labSocket{}, closed: map[string]bool{}}
 	done, errp := w.actor(rctx, "runner", false, func(ctx context.Context) error {
 		r.start = w.Clock.Now()
 		r.last = r.start
@@ -81,6 +82,10 @@ func (w *World) Run(ctx context.Context) *Report {
 		<-done
 	}
 	rep.Steps = r.results
+	if !w.opts.KeepRunning {
+		// Daemons end with the steps; their output goes in the report.
+		rep.Processes = w.stopProcesses()
+	}
 	rep.Time = w.Clock.Now() - r.start
 	rep.Wall = time.Since(wallStart)
 	if err := *errp; err != nil && rep.Error == "" && !errors.Is(err, context.Canceled) {
@@ -229,6 +234,8 @@ func (r *runner) do(ctx context.Context, index int, a labs.Action) (string, erro
 		return r.accept(ctx, a)
 	case *labs.HTTPGet:
 		return r.httpGet(ctx, a)
+	case *labs.Exec:
+		return r.exec(ctx, index, a)
 	case *labs.Send:
 		return r.send(ctx, a)
 	case *labs.Recv:

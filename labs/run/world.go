@@ -75,11 +75,15 @@ type Node struct {
 	Switch *mem.Switch
 }
 
-// Link is one link of the world.
+// Link is one link of the world. Every link is a pipe; a tap link's pipe
+// joins the stack's netif to the TAP driver (TAP), so that impairments,
+// captures and counters work on it as on any link.
 type Link struct {
 	ID   string
 	Spec labs.Link
 	Pipe *mem.Pipe
+	// TAP is a tap link's TAP driver (a *tap.Endpoint), nil for a pipe.
+	TAP link.Endpoint
 }
 
 // World is a lab's running stacks, links and clock.
@@ -99,6 +103,9 @@ type World struct {
 
 	caps captures // the links' pcap captures (capture.go)
 
+	// host is set for a lab with kernel nodes or tap links (kernel_linux.go).
+	host *hostWorld
+
 	mu     sync.Mutex
 	closed bool
 	apps   []*app
@@ -107,7 +114,11 @@ type World struct {
 
 // Build makes the world's stacks, switches and links, unconfigured: Run
 // (on the runner, so that it happens on the world's clock) adds the
-// interfaces, routes and apps.
+// interfaces, routes and apps. A lab with kernel nodes or tap links
+// (labs.Lab.NeedsHost) also gets its namespaces and TAP devices, fully
+// configured on the kernel's side; without root or /dev/net/tun Build
+// fails at once with an error for which IsUnsupported is true, having
+// made nothing.
 func Build(lab *labs.Lab, o Options) (*World, error) {
 	w := &World{Lab: lab, opts: o, log: o.Logger, stuck: make(chan error, 1)}
 	if w.log == nil {
@@ -152,6 +163,8 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 			node.Sockets = sockets.New(node.Stack, sockets.Options{})
 		case labs.KindSwitch:
 			node.Switch = mem.NewSwitch(n.Name, w.Clock)
+		case labs.KindKernel:
+			// Its namespace is made with the TAP devices, below.
 		default:
 			w.Close()
 			return nil, fmt.Errorf("node %s: kind %q is not supported yet", n.Name, n.Kind)
@@ -174,6 +187,12 @@ func Build(lab *labs.Lab, o Options) (*World, error) {
 			if sw := w.Node(side.end.Node); sw != nil && sw.Switch != nil {
 				sw.Switch.Attach(side.ep)
 			}
+		}
+	}
+	if lab.NeedsHost() {
+		if err := w.buildHost(); err != nil {
+			w.Close()
+			return nil, err
 		}
 	}
 	if err := w.startLabCaptures(); err != nil {
@@ -232,7 +251,8 @@ func (w *World) endpointFor(node, iface string) (link.Endpoint, *Link) {
 }
 
 // Close stops the captures (writing out their files), the clock, the
-// apps, the stacks and the links, in that order: with the virtual clock
+// apps, the stacks, the host's processes, TAP devices and namespaces, and
+// the links, in that order: with the virtual clock
 // stopped early, every goroutine runs freely again, so nothing can hold up
 // the shutdown (not even an actor stuck while holding the world). It is
 // safe to call more than once.
@@ -273,6 +293,7 @@ func (w *World) Close() {
 		a.stop()
 		<-a.done
 	}
+	w.closeHost()
 	for _, l := range w.Links {
 		l.Pipe.Close()
 	}

@@ -1,0 +1,240 @@
+//go:build linux
+
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/netlab/netlab/core/link"
+	"github.com/netlab/netlab/core/link/tap"
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/host"
+)
+
+// hostWorld is the host side of a world with kernel nodes or tap links:
+// the host.Run that owns its namespaces, TAP devices and processes, the
+// TAP drivers, and the background commands exec steps started.
+type hostWorld struct {
+	run   *host.Run
+	nss   map[string]*host.Namespace // by kernel node
+	taps  []*tap.Endpoint
+	procs []*bgProcess
+}
+
+// bgProcess is a command an exec step started in the background.
+type bgProcess struct {
+	node, run string
+	p         *host.Process
+}
+
+// hostCheck is host.Check; tests replace it to act out a host that lacks
+// privileges.
+var hostCheck = host.Check
+
+// CheckHost reports whether this process can build a lab that needs the
+// host (labs.Lab.NeedsHost): root and /dev/net/tun. Its error wraps
+// host.ErrUnsupported and says what is missing.
+func CheckHost() error { return hostCheck() }
+
+// IsUnsupported reports whether err says that the host lacks the
+// privileges or support a lab needs.
+func IsUnsupported(err error) bool { return errors.Is(err, host.ErrUnsupported) }
+
+// relay hands every frame it receives to an endpoint: it joins a pipe's
+// end to a TAP driver, both ways.
+type relay struct{ to link.Endpoint }
+
+func (r relay) Receive(batch []*link.Buffer) {
+	for _, b := range batch {
+		r.to.Transmit(b.Data)
+		b.Release()
+	}
+}
+
+// buildHost makes the kernel nodes' namespaces (IPv6 off, forwarding as
+// the lab says), and for each tap link a TAP device inside the kernel
+// node's namespace, named as the lab names the interface, with its MAC,
+// MTU, address and state, whose driver is relayed to the kernel's end of
+// the link's pipe: the pipe's impairments and capture apply as on any
+// link. Then the kernel nodes' routes. Runs on Build's goroutine.
+func (w *World) buildHost() error {
+	if err := hostCheck(); err != nil {
+		return err
+	}
+	r, err := host.NewRun()
+	if err != nil {
+		return err
+	}
+	h := &hostWorld{run: r, nss: map[string]*host.Namespace{}}
+	w.host = h
+	for _, n := range w.Lab.Nodes {
+		if n.Kind != labs.KindKernel {
+			continue
+		}
+		ns, err := r.NewNamespace(n.Name)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		h.nss[n.Name] = ns
+		if err := ns.DisableIPv6(); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		if n.Forwarding {
+			if err := ns.Sysctl("net/ipv4/ip_forward", "1"); err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
+		}
+	}
+	for i, l := range w.Links {
+		if l.Spec.Type != labs.LinkTAP {
+			continue
+		}
+		kend, pipeEnd := l.Spec.A, l.Pipe.A()
+		if w.Node(kend.Node).Kind != labs.KindKernel {
+			kend, pipeEnd = l.Spec.B, l.Pipe.B()
+		}
+		ns := h.nss[kend.Node]
+		itf := w.Lab.Node(kend.Node).Interface(kend.Interface)
+		t, err := ns.NewTAP(fmt.Sprintf("t%d", i+1), itf.MTU)
+		if err != nil {
+			return fmt.Errorf("link %s: %w", l.ID, err)
+		}
+		ep, err := tap.New(t.File, tap.Options{Name: l.Pipe.Name() + " (tap " + kend.String() + ")", Clock: w.Clock})
+		if err != nil {
+			t.File.Close()
+			return fmt.Errorf("link %s: %w", l.ID, err)
+		}
+		h.taps = append(h.taps, ep)
+		l.TAP = ep
+		// The device takes the lab's name for the interface: inside the
+		// namespace, nothing else can be called that.
+		nl := ns.Netlink()
+		dev, err := nl.LinkByName(t.Name)
+		if err == nil {
+			err = nl.LinkSetName(dev, itf.Name)
+		}
+		if err == nil {
+			err = nl.LinkSetHardwareAddr(dev, net.HardwareAddr(itf.MAC[:]))
+		}
+		if err != nil {
+			return fmt.Errorf("link %s: device %s in %s: %w", l.ID, itf.Name, ns.FullName(), err)
+		}
+		if itf.Address.IsValid() {
+			if err := ns.AddAddress(itf.Name, itf.Address); err != nil {
+				return err
+			}
+		}
+		if itf.Up {
+			if err := ns.SetUp(itf.Name); err != nil {
+				return err
+			}
+		}
+		pipeEnd.SetReceiver(relay{ep})
+		ep.SetReceiver(relay{pipeEnd})
+	}
+	for _, n := range w.Lab.Nodes {
+		if n.Kind != labs.KindKernel {
+			continue
+		}
+		for _, rt := range n.Routes {
+			if err := h.nss[n.Name].AddRoute(rt.To, rt.Via, rt.Interface); err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Namespace returns the namespace of kernel node name, nil for any other
+// node.
+func (w *World) Namespace(name string) *host.Namespace {
+	if w.host == nil {
+		return nil
+	}
+	return w.host.nss[name]
+}
+
+// HostRun returns the host.Run that owns the world's namespaces, nil for
+// a world that needs none.
+func (w *World) HostRun() *host.Run {
+	if w.host == nil {
+		return nil
+	}
+	return w.host.run
+}
+
+// stopProcesses kills the background commands and returns what they
+// wrote, for the report.
+func (w *World) stopProcesses() []ProcessReport {
+	if w.host == nil {
+		return nil
+	}
+	w.mu.Lock()
+	procs := w.host.procs
+	w.host.procs = nil
+	w.mu.Unlock()
+	var out []ProcessReport
+	for _, bp := range procs {
+		code := bp.p.Stop()
+		stdout, stderr := bp.p.Output()
+		out = append(out, ProcessReport{Node: bp.node, Run: bp.run, Pid: bp.p.Pid(), Exit: code, Stdout: string(stdout), Stderr: string(stderr)})
+	}
+	return out
+}
+
+// closeHost closes the TAP drivers and removes everything the host run
+// made (processes first). After the stacks stopped.
+func (w *World) closeHost() {
+	if w.host == nil {
+		return
+	}
+	w.stopProcesses()
+	for _, ep := range w.host.taps {
+		ep.Close()
+	}
+	if err := w.host.run.Close(); err != nil {
+		w.log.Error("removing the lab's namespaces", "err", err)
+	}
+}
+
+// exec runs an exec step.
+func (r *runner) exec(ctx context.Context, index int, a *labs.Exec) (string, error) {
+	ns := r.w.Namespace(a.Node)
+	if ns == nil {
+		return "", fmt.Errorf("no kernel node named %q", a.Node)
+	}
+	argv := []string{"/bin/sh", "-c", a.Run}
+	if a.Background {
+		p, err := ns.Start(argv...)
+		if err != nil {
+			return "", err
+		}
+		r.w.mu.Lock()
+		r.w.host.procs = append(r.w.host.procs, &bgProcess{node: a.Node, run: a.Run, p: p})
+		r.w.mu.Unlock()
+		return fmt.Sprintf("started, pid %d", p.Pid()), nil
+	}
+	res, err := ns.Exec(ctx, a.Within.Std(), argv...)
+	if err != nil {
+		return "", err
+	}
+	er := &execResult{exit: res.ExitCode, timedOut: res.TimedOut, output: string(res.Stdout) + string(res.Stderr), took: res.Duration}
+	r.execs[index] = er
+	return er.String(), nil
+}
+
+// execResult is how a foreground exec ended.
+type execResult struct {
+	exit     int
+	timedOut bool
+	output   string
+	took     time.Duration
+}
+
+// CloseAllHosts removes the namespaces, devices and processes of every
+// world of this process that is not closed yet: for a recovered panic.
+func CloseAllHosts() error { return host.CloseAll() }
