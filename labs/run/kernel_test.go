@@ -1,0 +1,173 @@
+//go:build linux
+
+package run_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/host"
+	"github.com/netlab/netlab/labs/run"
+)
+
+// netnsNames lists the named namespaces.
+func netnsNames(t *testing.T) []string {
+	t.Helper()
+	es, err := os.ReadDir(host.NetnsDir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// rootLinks lists the links of the namespace the test runs in.
+func rootLinks(t *testing.T) []string {
+	t.Helper()
+	ls, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range ls {
+		a := l.Attrs()
+		out = append(out, fmt.Sprintf("%d:%s:%v", a.Index, a.Name, a.Flags))
+	}
+	return out
+}
+
+const kernelLab = `
+name: kernel-test
+nodes:
+  k:
+    kind: kernel
+    interfaces:
+      tap0: {address: 10.9.0.1/24, mtu: 1400}
+    routes:
+      - {to: 10.77.0.0/16, via: 10.9.0.2}
+  s:
+    interfaces:
+      eth0: {address: 10.9.0.2/24}
+    apps: [udp-echo]
+links:
+  - {id: t, endpoints: [s:eth0, k:tap0], type: tap, capture: true}
+steps:
+  - exec: {node: k, run: "echo daemon up; echo on stderr >&2; exec sleep 60", background: true}
+  - exec: {node: k, run: "ip -o link show tap0; ip -o addr show tap0; ip route show 10.77.0.0/16; sysctl -n net.ipv6.conf.all.disable_ipv6", within: 5s}
+  - expect: {exit: 0, output-contains: "mtu 1400"}
+  - expect: {output-contains: "link/ether 02:00:00:00:01:00"}
+  - expect: {output-contains: "10.9.0.1/24"}
+  - expect: {output-contains: "10.77.0.0/16 via 10.9.0.2 dev tap0"}
+  - ping: {from: s, to: 10.9.0.1, count: 2, interval: 100ms, timeout: 2s}
+  - expect: {ping-replies: 2}
+  - exec: {node: k, run: "exit 3", within: 5s}
+  - expect: {exit: 3}
+  - exec: {node: k, run: "echo partial; sleep 10", within: 300ms}
+  - expect: {output-contains: "partial"}
+  - impair: {link: t, loss: 100%}
+  - exec: {node: k, run: "ping -n -c 1 -W 1 10.9.0.2", within: 5s}
+  - expect: {exit: 1}
+`
+
+// TestKernelLab runs a lab with a kernel node against the real kernel:
+// the device as the lab describes it, routes, IPv6 off, pings over the
+// TAP link, exit codes, a timeout, impairments on a tap link, a
+// background daemon's output in the report, a capture of the link; and
+// Close leaves no namespace, and the root namespace's links as they were.
+func TestKernelLab(t *testing.T) {
+	lab, err := labs.Load("kernel-test.yaml", []byte(kernelLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	needHost(t, lab)
+	before, rootBefore := netnsNames(t), rootLinks(t)
+	dir := t.TempDir()
+	w, err := run.Build(lab, run.Options{CaptureDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := w.HostRun().ID()
+	if ns := w.Namespace("k"); ns == nil || !slices.Contains(netnsNames(t), id+"-k") {
+		t.Fatalf("no namespace %s-k: %v", id, netnsNames(t))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep := w.Run(ctx)
+	for _, s := range rep.Steps {
+		t.Logf("%d %s %s: %s", s.Index, s.Name, s.Status, s.Detail)
+	}
+	caps, err := w.StopCaptures()
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Passed {
+		t.Fatalf("%s", rep.Summary())
+	}
+	if d := rep.Steps[10].Detail; !strings.Contains(d, "killed at its within") {
+		t.Errorf("timed-out exec: detail %q", d)
+	}
+	if len(rep.Processes) != 1 {
+		t.Fatalf("processes %+v", rep.Processes)
+	}
+	p := rep.Processes[0]
+	if p.Node != "k" || p.Exit != -1 || p.Stdout != "daemon up\n" || p.Stderr != "on stderr\n" {
+		t.Errorf("background process %+v", p)
+	}
+	if len(caps) != 1 || caps[0].Stats.Written < 4 {
+		t.Errorf("captures %+v", caps)
+	} else if st, err := os.Stat(filepath.Join(dir, "kernel-test-t.pcap")); err != nil || st.Size() < 100 {
+		t.Errorf("capture file: %v", err)
+	}
+	if after := netnsNames(t); slices.ContainsFunc(after, func(s string) bool { return strings.HasPrefix(s, id) }) {
+		t.Errorf("after Close, namespaces %v are left (before %v)", after, before)
+	}
+	if after := rootLinks(t); !slices.Equal(after, rootBefore) {
+		t.Errorf("the root namespace's links changed: before %v, after %v", rootBefore, after)
+	}
+}
+
+// TestHostLabWithoutHost acts out a host without root: Build fails at
+// once with an error IsUnsupported knows, having made nothing; a lab
+// without kernel nodes or tap links does not care.
+func TestHostLabWithoutHost(t *testing.T) {
+	defer run.SetHostCheck(func() error {
+		return fmt.Errorf("%w: CAP_NET_ADMIN (run as root)", host.ErrUnsupported)
+	})()
+	lab, err := labs.Builtin("kernel-ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := netnsNames(t)
+	w, err := run.Build(lab, run.Options{})
+	if err == nil {
+		w.Close()
+		t.Fatal("Build succeeded")
+	}
+	if !run.IsUnsupported(err) || !errors.Is(err, host.ErrUnsupported) || !strings.Contains(err.Error(), "CAP_NET_ADMIN") {
+		t.Fatalf("Build: %v", err)
+	}
+	if after := netnsNames(t); !slices.Equal(after, before) {
+		t.Errorf("namespaces before %v, after %v", before, after)
+	}
+	q, err := labs.Builtin("quickstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := runLab(t, q); !rep.Passed {
+		t.Fatalf("%s", rep.Summary())
+	}
+}
