@@ -69,7 +69,7 @@ func (r *Run) NewNamespace(name string) (*Namespace, error) {
 // createNamed makes a namespace and binds it to NetnsDir/name, on a locked
 // OS thread that is switched back before it is released.
 func createNamed(name string) (netns.NsHandle, error) {
-	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+	if err := prepareNetnsDir(); err != nil {
 		return netns.None(), err
 	}
 	path := filepath.Join(NetnsDir, name)
@@ -217,4 +217,34 @@ func (n *Namespace) close() error {
 		return fmt.Errorf("namespace %s: %w", n.full, err)
 	}
 	return nil
+}
+
+var netnsDirOnce struct {
+	sync.Once
+	err error
+}
+
+// prepareNetnsDir makes NetnsDir a shared mount point, as iproute2's `ip
+// netns add` does the first time it runs: otherwise a later `ip netns add`
+// (by a lab's command, or anyone on the host) bind-mounts the directory
+// onto itself and hides the namespaces this process mounted there, which
+// then can no longer be unmounted.
+func prepareNetnsDir() error {
+	netnsDirOnce.Do(func() {
+		if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+			netnsDirOnce.err = err
+			return
+		}
+		err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == unix.EINVAL {
+			// Not a mount point yet: make it one, then shared.
+			if err = unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err == nil {
+				err = unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+			}
+		}
+		if err != nil {
+			netnsDirOnce.err = fmt.Errorf("prepare %s: %w", NetnsDir, err)
+		}
+	})
+	return netnsDirOnce.err
 }
