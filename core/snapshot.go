@@ -94,7 +94,12 @@ func (p *TCPPCB) snapshot() snapshot.Socket {
 	sk := snapshot.Socket{FD: -1, Proto: "tcp", Local: p.local, Remote: p.remote, State: p.state.String()}
 	fillOwner(&sk, p.owner)
 	i := p.Info()
-	sk.SendQ, sk.RecvQ = i.SendQueued, i.RecvQueued
+	// A socket that owns the connection knows its queues best (the
+	// core's receive count lags until the socket reports its reads);
+	// without one, the core's counts stand.
+	if p.owner == nil {
+		sk.SendQ, sk.RecvQ = i.SendQueued, i.RecvQueued
+	}
 	if p.state != TCPListen && p.state != TCPClosed {
 		sk.TCP = &snapshot.TCPSocket{
 			SendWindow: i.SendWindow, RecvWindow: i.RecvWindow,
