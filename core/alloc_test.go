@@ -91,21 +91,8 @@ func TestEchoFastPathAllocatesNothing(t *testing.T) {
 }
 
 func TestForwardingFastPathAllocatesNothing(t *testing.T) {
-	clk := clock.NewReal()
-	e := newEnv(t, clk)
-	h1, r, h2 := newStack(t, clk, "h1"), newStack(t, clk, "r"), newStack(t, clk, "h2")
-	p1 := mem.NewPipe("h1-r", clk, 1, mem.Impairments{})
-	p2 := mem.NewPipe("r-h2", clk, 2, mem.Impairments{})
-	t.Cleanup(p1.Close)
-	t.Cleanup(p2.Close)
-	e.actorDone()
-	e.addNetif(h1, "eth0", mac(1), "10.0.1.2/24", 0, p1.A())
-	e.addNetif(r, "eth0", mac(2), "10.0.1.1/24", 0, p1.B())
-	e.addNetif(r, "eth1", mac(3), "10.0.2.1/24", 0, p2.A())
-	e.addNetif(h2, "eth0", mac(4), "10.0.2.2/24", 0, p2.B())
-	e.call(r, func(c *core.Core) error { c.SetForwarding(true); return nil })
-	e.call(h1, func(c *core.Core) error { return c.AddRoute(core.Route{To: pfx("0.0.0.0/0"), Via: addr("10.0.1.1")}) })
-	e.call(h2, func(c *core.Core) error { return c.AddRoute(core.Route{To: pfx("0.0.0.0/0"), Via: addr("10.0.2.1")}) })
+	x := buildRouter(t, clock.NewReal(), 0, mem.Impairments{})
+	e, h1, r, h2 := x.env, x.h1, x.r, x.h2
 	if res := e.ping(h1, addr("10.0.2.2"), 1, 8, 10*time.Second); res.reply == nil {
 		t.Fatalf("got %+v for the first ping across r, want a reply", res.err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/core/clock"
 	"github.com/netlab/netlab/core/link/mem"
 )
 
@@ -17,12 +18,20 @@ type router struct {
 	h1, r, h2 *core.Stack
 }
 
+// newRouter builds the router on a virtual clock, with 1ms links, and lets
+// the gratuitous ARPs pass.
 func newRouter(t *testing.T, mtu2 int) *router {
-	clk := newVirtual(t)
+	x := buildRouter(t, newVirtual(t), mtu2, mem.Impairments{Delay: time.Millisecond})
+	x.sleep(time.Second)
+	return x
+}
+
+// buildRouter builds the router on clk, its two links impaired by imp.
+func buildRouter(t testing.TB, clk clock.Clock, mtu2 int, imp mem.Impairments) *router {
 	e := newEnv(t, clk)
 	x := &router{env: e, h1: newStack(t, clk, "h1"), r: newStack(t, clk, "r"), h2: newStack(t, clk, "h2")}
-	p1 := mem.NewPipe("h1-r", clk, 1, mem.Impairments{Delay: time.Millisecond})
-	p2 := mem.NewPipe("r-h2", clk, 2, mem.Impairments{Delay: time.Millisecond})
+	p1 := mem.NewPipe("h1-r", clk, 1, imp)
+	p2 := mem.NewPipe("r-h2", clk, 2, imp)
 	t.Cleanup(p1.Close)
 	t.Cleanup(p2.Close)
 	e.actorDone()
@@ -39,7 +48,6 @@ func newRouter(t *testing.T, mtu2 int) *router {
 			return c.AddRoute(core.Route{To: pfx("0.0.0.0/0"), Via: addr(h.gw)})
 		})
 	}
-	e.sleep(time.Second)
 	return x
 }
 
