@@ -34,8 +34,7 @@ type Core struct {
 	udp        udpTable
 	echo       echoTable
 	tcp        tcpTable
-	timers     timerHeap
-	timerSeq   uint64
+	timers     clock.Deadlines[*Timer]
 	counters   [numCounters]uint64
 	ipID       uint16
 	icmpBucket tokenBucket

@@ -64,8 +64,8 @@ func (c *Core) buildSnapshot() *snapshot.Stack {
 	for p := c.tcp.first; p != nil; p = p.next {
 		s.Sockets = append(s.Sockets, p.snapshot())
 	}
-	for _, t := range c.timers {
-		s.Timers = append(s.Timers, snapshot.Timer{Name: t.name, Owner: t.owner, Due: t.at, Period: t.period, Fired: t.fired})
+	for _, t := range c.timers.All() {
+		s.Timers = append(s.Timers, snapshot.Timer{Name: t.name, Owner: t.owner, Due: t.Due(), Period: t.period, Fired: t.fired})
 	}
 	sort.Slice(s.Timers, func(i, j int) bool {
 		a, b := s.Timers[i], s.Timers[j]

@@ -297,7 +297,7 @@ func (s *Stack) loop() {
 			s.snap.Store(c.buildSnapshot())
 		}
 		c.onLoop.Store(false)
-		if next, ok := c.timers.next(); ok {
+		if next, ok := c.nextTimer(); ok {
 			s.wake.Reset(next)
 		} else {
 			s.wake.Stop()

@@ -1,7 +1,6 @@
 package clock
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"sort"
@@ -25,8 +24,7 @@ import (
 type Virtual struct {
 	mu      sync.Mutex
 	now     time.Duration
-	seq     uint64
-	timers  timerHeap
+	timers  Deadlines[*vtimer]
 	ready   []*vtask
 	holder  *vtask // the task holding the world, nil when none
 	firing  bool   // the scheduler is running timer callbacks
@@ -115,8 +113,8 @@ func (c *Virtual) displayNowLocked() time.Duration {
 // deadline and never behind c.now.
 func (c *Virtual) pacedNowLocked() time.Duration {
 	t := c.anchorVirt + time.Duration(float64(time.Since(c.anchorReal))*c.speed)
-	if len(c.timers) > 0 && t > c.timers[0].at {
-		t = c.timers[0].at
+	if next, ok := c.timers.Next(); ok && t > next.slot.at {
+		t = next.slot.at
 	}
 	if t < c.now {
 		t = c.now
@@ -213,10 +211,11 @@ func (c *Virtual) Stats() (fired, instants uint64) {
 func (c *Virtual) NextDeadline() (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.timers) == 0 {
+	next, ok := c.timers.Next()
+	if !ok {
 		return 0, false
 	}
-	return c.timers[0].at, true
+	return next.slot.at, true
 }
 
 func (c *Virtual) reanchorLocked() {
@@ -302,11 +301,12 @@ func (c *Virtual) advanceLocked() (wait bool, d time.Duration) {
 		return true, 0
 	}
 	c.idle = true
-	if len(c.timers) == 0 {
+	head, ok := c.timers.Next()
+	if !ok {
 		c.reportIdleLocked()
 		return true, 0
 	}
-	next := c.timers[0].at
+	next := head.slot.at
 	if c.paused {
 		if c.steps == 0 {
 			return true, 0
@@ -326,8 +326,11 @@ func (c *Virtual) advanceLocked() (wait bool, d time.Duration) {
 	}
 	c.idle = false
 	c.firing = true
-	for len(c.timers) > 0 && c.timers[0].at <= c.now && !c.stopped {
-		t := heap.Pop(&c.timers).(*vtimer)
+	for !c.stopped {
+		t, ok := c.timers.PopDue(c.now)
+		if !ok {
+			break
+		}
 		c.fired++
 		t.fires++
 		f := t.f
@@ -556,18 +559,18 @@ func (t *vtask) Exit() {
 // NewTimer returns a stopped timer that calls f from the scheduler, while
 // it holds the world.
 func (c *Virtual) NewTimer(name string, f func()) Timer {
-	return &vtimer{c: c, name: name, f: f, index: -1}
+	return &vtimer{c: c, name: name, f: f}
 }
 
 type vtimer struct {
 	c     *Virtual
 	name  string
 	f     func()
-	at    time.Duration
-	seq   uint64
-	index int // in c.timers; -1 when not armed
+	slot  Slot
 	fires uint64
 }
+
+func (t *vtimer) Slot() *Slot { return &t.slot }
 
 func (t *vtimer) Reset(at time.Duration) {
 	c := t.c
@@ -575,14 +578,7 @@ func (t *vtimer) Reset(at time.Duration) {
 	if at < c.now {
 		at = c.now
 	}
-	t.at = at
-	c.seq++
-	t.seq = c.seq
-	if t.index >= 0 {
-		heap.Fix(&c.timers, t.index)
-	} else {
-		heap.Push(&c.timers, t)
-	}
+	c.timers.Set(t, at)
 	idle := c.idleLocked()
 	c.mu.Unlock()
 	if idle {
@@ -594,39 +590,5 @@ func (t *vtimer) Stop() bool {
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t.index < 0 {
-		return false
-	}
-	heap.Remove(&c.timers, t.index)
-	return true
-}
-
-// timerHeap orders timers by (deadline, sequence).
-type timerHeap []*vtimer
-
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *timerHeap) Push(x any) {
-	t := x.(*vtimer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old)
-	t := old[n-1]
-	old[n-1] = nil
-	t.index = -1
-	*h = old[:n-1]
-	return t
+	return c.timers.Remove(t)
 }
