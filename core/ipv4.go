@@ -215,6 +215,7 @@ func (c *Core) firstUsableNetif() *Netif {
 // ipSend completes an outgoing packet whose transport header and payload
 // (tlen bytes) are already at c.scratch[transportOff:] and sends it.
 func (c *Core) ipSend(p path, dst netip.Addr, proto, ttl uint8, df bool, tlen int) error {
+	c.point(PointIPSend, nil)
 	h := wire.IPv4Header{
 		TotalLen: wire.IPv4MinHeaderLen + tlen,
 		ID:       c.nextIPID(),

@@ -132,9 +132,16 @@ func (c *Core) AddNetif(cfg NetifConfig) (*Netif, error) {
 			return nil, err
 		}
 	}
+	// Two reads and two writes of shared state, with a scheduling point
+	// after each read: from two goroutines at once (lwIP's netif_add off
+	// the tcpip thread) they interleave into a duplicate index or a lost
+	// netif. On the tcpip goroutine nothing can come between them.
+	index := c.nextIndex
+	c.point(PointNextIndexRead, nil)
+	c.nextIndex = index + 1
 	n := &Netif{
 		core:   c,
-		index:  c.nextIndex,
+		index:  index,
 		name:   cfg.Name,
 		mac:    cfg.MAC,
 		mtu:    cfg.MTU,
@@ -142,8 +149,9 @@ func (c *Core) AddNetif(cfg NetifConfig) (*Netif, error) {
 		linkUp: !cfg.LinkDown,
 	}
 	n.rx = &rxQueue{stack: c.stack, netif: n}
-	c.nextIndex++
-	c.netifs = append(c.netifs, n)
+	list := c.netifs
+	c.point(PointNetifListRead, nil)
+	c.netifs = append(list, n)
 	if cfg.Link != nil {
 		n.attach(cfg.Link)
 	}
@@ -192,6 +200,7 @@ func (c *Core) RemoveNetif(n *Netif) error {
 	if n.loopback {
 		return ErrLoopbackChange
 	}
+	c.point(PointNetifRemove, n)
 	c.hooks.netifEvent(c, n, NetifRemoving)
 	old := n.addr
 	n.detach()
@@ -440,6 +449,13 @@ func (q *rxQueue) Receive(batch []*link.Buffer) {
 	if first && n > 0 {
 		q.stack.task.Wake()
 	}
+}
+
+// pending reports whether frames wait in q. Any goroutine.
+func (q *rxQueue) pending() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.frames) > 0
 }
 
 func (q *rxQueue) take() []*link.Buffer {

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/netlab/netlab/core/clock"
 	"github.com/netlab/netlab/core/snapshot"
@@ -66,6 +67,10 @@ type Stack struct {
 	publish  atomic.Bool // someone asked for a fresh snapshot
 	started  atomic.Bool
 	stopOnce sync.Once
+
+	// sched receives the scheduling points; nil (always, but under the
+	// pitfall labs' explorer) makes every point a nil check.
+	sched Scheduler
 }
 
 // request is one message to the tcpip goroutine: fn runs there; abort
@@ -186,6 +191,11 @@ func (s *Stack) Call(ctx context.Context, fn func(c *Core) error) error {
 		s.calls.Put(k)
 		return err
 	}
+	if h := s.sched; h != nil {
+		for !k.done.Load() {
+			h.Wait(PointCallReply, k.isDone)
+		}
+	}
 	for !k.done.Load() {
 		if err := k.w.Wait(0, s.callWhy); err != nil {
 			// fn may still run and finish k: k is left to it, not
@@ -210,13 +220,14 @@ type call struct {
 	// own is the call's waiter for callers that are not actors, reused
 	// from call to call (clock.Waiter.Reuse).
 	own   *clock.Waiter
-	run   func(c *Core) // k.runOnLoop
-	abort func()        // k.stopped
+	run    func(c *Core) // k.runOnLoop
+	abort  func()        // k.stopped
+	isDone func() bool   // k.done.Load, for a Scheduler's Wait
 }
 
 func newCall(clk clock.Clock) *call {
 	k := &call{own: clock.NewWaiter(context.Background(), clk)}
-	k.run, k.abort = k.runOnLoop, k.stopped
+	k.run, k.abort, k.isDone = k.runOnLoop, k.stopped, k.done.Load
 	return k
 }
 
@@ -258,51 +269,62 @@ func (s *Stack) LatestSnapshot() *snapshot.Stack { return s.snap.Load() }
 
 // loop is the tcpip goroutine.
 func (s *Stack) loop() {
-	c := s.core
 	for {
 		s.task.Sleep("idle")
-		s.mu.Lock()
-		stopped := s.stopped
-		batch := s.inbox
-		s.inbox = s.spare[:0]
-		s.mu.Unlock()
-		c.onLoop.Store(true)
-		c.now = s.clock.Now()
-		if stopped {
-			c.shutdown()
-			c.onLoop.Store(false)
-			for i := range batch {
-				if batch[i].abort != nil {
-					batch[i].abort()
-				}
-			}
-			s.failInbox()
-			s.wake.Stop()
-			s.task.Exit()
-			close(s.done)
+		if s.turn(s.clock.Now()) {
 			return
 		}
-		for i := range batch {
-			if batch[i].fn != nil {
-				batch[i].fn(c)
-			}
-			batch[i] = request{}
-		}
-		s.mu.Lock()
-		s.spare = batch[:0]
-		s.mu.Unlock()
-		c.inputAll()
-		c.runTimers()
-		if s.publish.Swap(false) {
-			s.snap.Store(c.buildSnapshot())
-		}
-		c.onLoop.Store(false)
-		if next, ok := c.nextTimer(); ok {
-			s.wake.Reset(next)
-		} else {
-			s.wake.Stop()
-		}
 	}
+}
+
+// turn is one turn of the tcpip goroutine at clock time now: the queued
+// requests, the frames queued on the netifs, the due timers, a snapshot
+// when one was asked for. It reports whether the stack stopped (the turn
+// then ended the goroutine's work).
+func (s *Stack) turn(now time.Duration) (stopped bool) {
+	c := s.core
+	s.mu.Lock()
+	stopped = s.stopped
+	batch := s.inbox
+	s.inbox = s.spare[:0]
+	s.mu.Unlock()
+	c.onLoop.Store(true)
+	c.now = now
+	if stopped {
+		c.shutdown()
+		c.onLoop.Store(false)
+		for i := range batch {
+			if batch[i].abort != nil {
+				batch[i].abort()
+			}
+		}
+		s.failInbox()
+		s.wake.Stop()
+		s.task.Exit()
+		close(s.done)
+		return true
+	}
+	for i := range batch {
+		if batch[i].fn != nil {
+			batch[i].fn(c)
+		}
+		batch[i] = request{}
+	}
+	s.mu.Lock()
+	s.spare = batch[:0]
+	s.mu.Unlock()
+	c.inputAll()
+	c.runTimers()
+	if s.publish.Swap(false) {
+		s.snap.Store(c.buildSnapshot())
+	}
+	c.onLoop.Store(false)
+	if next, ok := c.nextTimer(); ok {
+		s.wake.Reset(next)
+	} else {
+		s.wake.Stop()
+	}
+	return false
 }
 
 // failInbox aborts every request still queued after the loop ended.

@@ -219,6 +219,16 @@ func (d *clientDriver) apply(c *core.Core) {
 	}
 }
 
+// DHCP's scheduling points (see core.Point).
+const (
+	// PointClientTimer: a client's timer fired and the client is about to
+	// run it. The argument is the *core.Netif.
+	PointClientTimer core.Point = "dhcp client timer"
+	// PointClientStop: StopClient found the client and is about to stop
+	// it. The argument is the *core.Netif.
+	PointClientStop core.Point = "dhcp stop"
+)
+
 var defaultRoute = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
 
 // syncTimers makes the core timers match the client's deadlines.
@@ -250,6 +260,7 @@ func StartClient(c *core.Core, n *core.Netif, cfg ClientConfig) error {
 		d = &clientDriver{n: n}
 		for k := range d.timers {
 			d.timers[k] = c.NewTimer(timerNames[k], n.Name(), func(c *core.Core) {
+				c.Stack().Point(PointClientTimer, n)
 				d.step(c, func() { d.cl.timer(c.Now(), k) })
 			})
 		}
@@ -282,6 +293,7 @@ func usableForDHCP(n *core.Netif) error {
 // removed; no message is sent. Stopping a stopped client does nothing.
 func StopClient(c *core.Core, n *core.Netif) {
 	if d := clientOf(n); d != nil {
+		c.Stack().Point(PointClientStop, n)
 		d.step(c, d.cl.stop)
 	}
 }

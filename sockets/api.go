@@ -53,7 +53,24 @@ type Options struct {
 	// reaches whatever socket reuses its number, as on a POSIX system
 	// (for the pitfall labs).
 	Classic bool
+	// NoFullDuplex turns full-duplex support off, as lwIP without
+	// LWIP_NETCONN_FULLDUPLEX: a datagram receive copies out of the head
+	// of the queue while it stays there and takes it off afterwards, and
+	// nothing keeps a close from freeing what a receive is copying. A
+	// socket must then be used by one goroutine at a time (for the
+	// pitfall labs).
+	NoFullDuplex bool
 }
+
+// The sockets layer's scheduling points (see core.Point).
+const (
+	// PointFDLookup: a call has looked its descriptor up and is about to
+	// use the socket it found. The argument is the socket.
+	PointFDLookup core.Point = "look up descriptor"
+	// PointRecvCopy: a receive without full duplex has found the
+	// datagram at the head of the queue and is about to copy it out.
+	PointRecvCopy core.Point = "copy datagram out of queue"
+)
 
 // API is the socket API of one stack: its descriptor table, like a
 // host's. Any goroutine.
@@ -132,6 +149,7 @@ func (a *API) socketFor(op string, fd FD) (*socket, error) {
 	if s == nil {
 		return nil, errnoErr(op, fd, syscall.EBADF)
 	}
+	a.stack.Point(PointFDLookup, s)
 	return s, nil
 }
 

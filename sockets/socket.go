@@ -331,6 +331,7 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 	if s == nil {
 		return 0, meta{}, errnoErr(op, fd, syscall.EBADF)
 	}
+	a.stack.Point(PointFDLookup, s)
 	if s.typ == Stream {
 		n, err := a.streamRecv(ctx, op, fd, s, b)
 		s.mu.Lock()
@@ -364,6 +365,9 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 		if err := s.takeErrorLocked(); err != nil {
 			s.mu.Unlock()
 			return 0, meta{}, fail(op, fd, err, false)
+		}
+		if s.q.n > 0 && a.opts.NoFullDuplex {
+			return s.recvHalfDuplex(b) // unlocks s.mu
 		}
 		if s.q.n > 0 {
 			it := s.q.pop()
@@ -414,4 +418,28 @@ func (a *API) recv(ctx context.Context, op string, fd FD, b []byte, until time.D
 		}
 		s.mu.Lock()
 	}
+}
+
+// recvHalfDuplex is a datagram receive without full-duplex support: it
+// copies the head of the queue while leaving it there, unlocked, and pops
+// the head afterwards, as lwIP's sockets keep the data being read in the
+// socket (lastdata) rather than in the reader. Two receives at once copy
+// the same datagram and lose the next; a close meanwhile frees the buffer
+// being copied. s.mu is held on entry and released.
+func (s *socket) recvHalfDuplex(b []byte) (int, meta, error) {
+	it := &s.q.items[s.q.head]
+	s.mu.Unlock()
+	s.api.stack.Point(PointRecvCopy, s)
+	m := meta{n: len(it.data), from: it.from, ttl: it.ttl, seq: it.seq, err: it.err, by: it.by}
+	n := copy(b, it.data)
+	s.mu.Lock()
+	if s.q.n > 0 {
+		head := s.q.pop()
+		if head.err != nil {
+			s.errs--
+		}
+		head.release()
+	}
+	s.mu.Unlock()
+	return n, m, nil
 }
