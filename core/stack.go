@@ -71,6 +71,11 @@ type Stack struct {
 	// sched receives the scheduling points; nil (always, but under the
 	// pitfall labs' explorer) makes every point a nil check.
 	sched Scheduler
+	// skipInbox makes Call run its function at once on the caller's
+	// goroutine: a deliberately broken safe path, set only through the
+	// unsafe door, so that the pitfall labs' tests can show the explorer
+	// catches it.
+	skipInbox bool
 }
 
 // request is one message to the tcpip goroutine: fn runs there; abort
@@ -180,6 +185,9 @@ func (s *Stack) Call(ctx context.Context, fn func(c *Core) error) error {
 	if err := ctx.Err(); err != nil {
 		return err // an ended context queues nothing
 	}
+	if s.skipInbox {
+		return fn(s.core)
+	}
 	k := s.calls.Get().(*call)
 	k.fn = fn
 	k.w = k.own
@@ -219,7 +227,7 @@ type call struct {
 	w    *clock.Waiter
 	// own is the call's waiter for callers that are not actors, reused
 	// from call to call (clock.Waiter.Reuse).
-	own   *clock.Waiter
+	own    *clock.Waiter
 	run    func(c *Core) // k.runOnLoop
 	abort  func()        // k.stopped
 	isDone func() bool   // k.done.Load, for a Scheduler's Wait

@@ -36,6 +36,11 @@ func (u *Unsafe) Core() *Core {
 // points (nil removes it). Call it before any goroutine uses the stack.
 func (u *Unsafe) SetScheduler(h Scheduler) { u.s.sched = h }
 
+// BreakCalls makes every Call (and so every netifapi and socket call)
+// skip the inbox and run its function at once on the caller's goroutine:
+// a broken safe path, for tests that show the explorer catches one.
+func (u *Unsafe) BreakCalls(on bool) { u.s.skipInbox = on }
+
 // Turn runs one turn of the tcpip loop on the calling goroutine at clock
 // time now: the queued requests, the queued frames, the due timers, then
 // a snapshot if one was asked for. The stack must not have been started

@@ -83,3 +83,44 @@ func rulesFor(rel string) []string {
 	}
 	return out
 }
+
+// unsafeDoor is the core's deliberately unsafe door, and doorUsers the
+// only packages that may import it (their tests included).
+const unsafeDoor = "core/unsafecore"
+
+var doorUsers = map[string]bool{"labs/pitfalls": true}
+
+// TestOnlyPitfallsOpenTheUnsafeDoor: no package but the pitfall labs
+// imports core/unsafecore, in its code or its tests.
+func TestOnlyPitfallsOpenTheUnsafeDoor(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	found := false
+	for dec.More() {
+		var p struct {
+			ImportPath                         string
+			Imports, TestImports, XTestImports []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		for _, list := range [][]string{p.Imports, p.TestImports, p.XTestImports} {
+			for _, imp := range list {
+				if imp != module+"/"+unsafeDoor {
+					continue
+				}
+				found = true
+				if !doorUsers[rel] {
+					t.Errorf("%s imports %s: the unsafe door is for the pitfall labs only", rel, unsafeDoor)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("nothing imports %s: the check checks nothing", unsafeDoor)
+	}
+}

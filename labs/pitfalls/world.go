@@ -39,6 +39,10 @@ type world struct {
 	api   *sockets.API // nil unless the scenario uses sockets
 }
 
+// breakSafePath, set by tests only, makes the worlds' Calls skip the
+// inbox (core.Unsafe.BreakCalls) once they are built.
+var breakSafePath bool
+
 // newWorld builds stack a with eth0 on a wire, not started: its turns run
 // on whoever calls door.Turn (setup, then the tcpip actor).
 func newWorld() (*world, error) {
@@ -117,6 +121,7 @@ func (w *world) tcpip() Actor {
 
 // instance wraps actors and checks into an Instance of this world.
 func (w *world) instance(actors []Actor, observe func(int, core.Point, any) string, check func() string) *Instance {
+	w.door.BreakCalls(breakSafePath)
 	return &Instance{
 		Actors:  actors,
 		Attach:  w.door.SetScheduler,
