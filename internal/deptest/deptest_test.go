@@ -26,6 +26,7 @@ var forbidden = map[string][]string{
 	"labs":          {"core", "netifapi", "sockets", "dhcp", "ui", "cmd"},
 	"labs/run":      {"ui", "cmd"},
 	"labs/host":     {"labs/run", "ui", "cmd"},
+	"labs/pitfalls": {"labs/run", "labs/host", "ui", "cmd"},
 }
 
 type pkg struct {
