@@ -110,7 +110,8 @@ type TCPConfig struct {
 	InitialRTO time.Duration
 	// DelayedACK is how long an ACK may wait for a second full segment
 	// or data to ride on: default 40ms (Linux's minimum delayed-ACK
-	// timeout; RFC 1122 §4.2.3.2 allows up to 500ms).
+	// timeout), at most 500ms (RFC 1122 §4.2.3.2: longer values are
+	// cut to it).
 	DelayedACK time.Duration
 	// SynRetries is how many times a SYN is retransmitted before the
 	// connect fails with ErrTimedOut (default 6, Linux's tcp_syn_retries:
@@ -129,6 +130,10 @@ type TCPConfig struct {
 	ISN func(local, remote netip.AddrPort) uint32
 }
 
+// tcpMaxDelayedACK is the longest an ACK may be delayed (RFC 1122
+// §4.2.3.2).
+const tcpMaxDelayedACK = 500 * time.Millisecond
+
 func (cfg *TCPConfig) fill() {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -140,6 +145,7 @@ func (cfg *TCPConfig) fill() {
 	def(&cfg.MaxRTO, 60*time.Second)
 	def(&cfg.InitialRTO, time.Second)
 	def(&cfg.DelayedACK, 40*time.Millisecond)
+	cfg.DelayedACK = min(cfg.DelayedACK, tcpMaxDelayedACK)
 	defInt := func(d *int, v int) {
 		if *d <= 0 {
 			*d = v
@@ -771,7 +777,10 @@ func (c *Core) TCPRecved(p *TCPPCB, n int) {
 		return
 	}
 	wasZero := p.rcvAdv == p.rcvNxt
-	edge := p.rcvNxt + uint32(max(p.rcvBufSize-p.rcvUnread, 0))
+	// The window field caps what can be offered: without window scaling
+	// a buffer above 64 KiB must not make every read an update.
+	avail := min(max(p.rcvBufSize-p.rcvUnread, 0), 65535<<p.rcvShift)
+	edge := p.rcvNxt + uint32(avail)
 	if seqGT(edge, p.rcvAdv) && (wasZero || int(edge-p.rcvAdv) >= min(p.rcvBufSize/2, p.advMSS)) {
 		c.sendAck(p)
 	}
