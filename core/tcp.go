@@ -718,6 +718,7 @@ func (c *Core) initSend(p *TCPPCB, mtu int) {
 	p.iss = c.isn(p.local, p.remote)
 	p.sndUna, p.sndNxt, p.sndMax = p.iss, p.iss, p.iss
 	p.bufSeq = p.iss + 1
+	p.recover = p.iss // RFC 6582 §3.2 step 1 compares against it
 	p.advMSS = max(mtu-wire.IPv4MinHeaderLen-wire.TCPMinHeaderLen, 64)
 	p.mss = min(536, p.advMSS) // RFC 9293 §3.7.1 default until the peer's MSS
 	p.ssthresh = 1 << 30

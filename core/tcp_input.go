@@ -406,6 +406,9 @@ func (c *Core) processAck(p *TCPPCB, s *tcpSeg) {
 // goes on), and the handler hears how much buffer was freed.
 func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 	acked := int(ack - p.sndUna)
+	if p.sndUna == p.iss {
+		acked-- // the SYN: the initial window is the one after the handshake (RFC 5681 §3.1)
+	}
 	freed := 0
 	if seqGT(ack, p.bufSeq) {
 		freed = min(int(ack-p.bufSeq), p.sndLen)
@@ -422,7 +425,7 @@ func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 	p.retries = 0
 	p.persistShift = 0
 	c.rtoReset(p)
-	if p.state.synchronized() {
+	if p.state.synchronized() && acked > 0 {
 		c.congestionAck(p, ack, acked)
 	}
 	p.dupAcks = 0
@@ -445,7 +448,9 @@ func (c *Core) congestionAck(p *TCPPCB, ack uint32, acked int) {
 	if p.inRecovery {
 		if seqGEQ(ack, p.recover) {
 			p.inRecovery = false
-			p.cwnd = min(p.ssthresh, max(int(p.sndMax-p.sndUna), 0)+p.mss)
+			// RFC 6582 §3.2 step 3, full ACK: min(ssthresh,
+			// max(FlightSize, SMSS) + SMSS).
+			p.cwnd = min(p.ssthresh, max(int(p.sndMax-p.sndUna), p.mss)+p.mss)
 		} else {
 			c.retransmitHead(p)
 			p.cwnd = max(p.cwnd-acked, 0)
