@@ -422,9 +422,10 @@ func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 		p.timing = false
 		c.rttSample(p, c.now-p.rttStart)
 	}
+	// The RTO stays backed off until a new sample (RFC 6298 §5, Karn's
+	// algorithm): an ACK of retransmitted data gives none.
 	p.retries = 0
 	p.persistShift = 0
-	c.rtoReset(p)
 	if p.state.synchronized() && acked > 0 {
 		c.congestionAck(p, ack, acked)
 	}

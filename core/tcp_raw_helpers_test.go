@@ -198,9 +198,10 @@ func (r *rawPeer) handshake(opts wire.TCPOptions, rtt time.Duration) wire.TCP {
 	return synack
 }
 
-// info reads p's TCPInfo on s.
+// info reads p's TCPInfo on s, once s has processed what was injected.
 func (r *rawPeer) info(p *core.TCPPCB) core.TCPInfo {
 	r.t.Helper()
+	r.sync()
 	var i core.TCPInfo
 	r.call(r.s, func(c *core.Core) error { i = p.Info(); return nil })
 	return i
