@@ -68,3 +68,53 @@ func TestTCPDelayedACK(t *testing.T) {
 		t.Errorf("got %d bytes, want %d", len(got), len(want))
 	}
 }
+
+// TestTCPOutOfOrderBudget fills the out-of-order queue past its bound
+// (256 segments) with one-byte segments, each after a hole: those beyond
+// it are dropped and counted, the held ones are kept, and once the
+// first hole is filled the whole stream arrives intact.
+func TestTCPOutOfOrderBudget(t *testing.T) {
+	r := newRawPeer(t, newVirtual(t), 0)
+	rec := newRec(r.env)
+	_, conn := r.accept(rec, wire.TCPOptions{MSS: 1000})
+	const segs = 300
+	data := pattern(2 * segs)
+	for i := range segs {
+		off := 2*i + 1 // bytes 1, 3, 5, ...: a hole before each
+		r.inject(peerISN+1+uint32(off), rawISN+1, wire.TCPAck, string(data[off:off+1]))
+	}
+	// Each out-of-order segment is answered at once with a duplicate ACK
+	// (RFC 5681 §4.2).
+	for _, a := range r.sent() {
+		if a.Ack() != peerISN+1 {
+			t.Fatalf("got %s, want duplicate ACKs of %d", segString(a), peerISN+1)
+		}
+	}
+	queued, drops := r.counter(r.s, "tcp-ooo-queued"), r.counter(r.s, "tcp-ooo-drops")
+	if queued != 256 || drops != segs-256 {
+		t.Fatalf("got tcp-ooo-queued %d, tcp-ooo-drops %d, want 256 and %d", queued, drops, segs-256)
+	}
+	if i := r.info(conn); i.OutOfOrder != 256 {
+		t.Fatalf("got %d bytes out of order, want 256", i.OutOfOrder)
+	}
+	// The even bytes fill the holes one by one: the queue drains as far
+	// as it holds, then the rest comes in order.
+	for i := range segs {
+		off := 2 * i
+		r.inject(peerISN+1+uint32(off), rawISN+1, wire.TCPAck, string(data[off:off+1]))
+		if i >= 256 {
+			r.inject(peerISN+1+uint32(off+1), rawISN+1, wire.TCPAck, string(data[off+1:off+2]))
+		}
+	}
+	if i := r.info(conn); i.OutOfOrder != 0 || i.State != core.TCPEstablished {
+		t.Fatalf("got %d bytes out of order in %v, want none in ESTABLISHED", i.OutOfOrder, i.State)
+	}
+	if got := rec.received(conn); !bytes.Equal(got, data) {
+		t.Fatalf("got %d bytes (%x...), want the %d sent, in order", len(got), got[:min(len(got), 8)], len(data))
+	}
+	r.sleep(time.Second)
+	segsOut := r.sent()
+	if last := segsOut[len(segsOut)-1]; last.Ack() != peerISN+1+uint32(len(data)) {
+		t.Errorf("got last ACK %s, want all %d bytes acknowledged", segString(last), len(data))
+	}
+}
