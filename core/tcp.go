@@ -85,7 +85,8 @@ type TCPHandler interface {
 	TCPPeerClosed(c *Core, p *TCPPCB)
 	// TCPError reports an error. If p.State() is TCPClosed during the
 	// call, the error is fatal and p is gone: reset by the peer
-	// (ErrConnReset), refused (ErrConnRefused), timed out (ErrTimedOut),
+	// (ErrConnReset), refused (ErrConnRefused), timed out (ErrTimedOut,
+	// or the last soft error if one explains why: ErrHostUnreach, ...),
 	// a hard ICMP error during the handshake (ErrConnRefused for port
 	// unreachable, ErrProtoUnreach), or the stack stopped (ErrStopped).
 	// Otherwise it is a soft error (RFC 1122 §4.2.3.9: ICMP host, net
@@ -194,7 +195,8 @@ type TCPInfo struct {
 	// Retransmits counts segments sent again over the connection's life
 	// (timeouts, fast retransmits, partial ACKs).
 	Retransmits uint64
-	// SoftError is the last soft error (ICMP), nil if none.
+	// SoftError is the last soft error (ICMP, a failed ARP resolution)
+	// since the peer last acknowledged new data, nil if none.
 	SoftError error
 }
 

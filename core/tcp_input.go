@@ -426,6 +426,7 @@ func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 	// algorithm): an ACK of retransmitted data gives none.
 	p.retries = 0
 	p.persistShift = 0
+	p.softErr = nil // progress: an earlier ICMP error no longer explains anything
 	if p.state.synchronized() && acked > 0 {
 		c.congestionAck(p, ack, acked)
 	}
