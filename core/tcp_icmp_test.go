@@ -20,13 +20,7 @@ func (r *rawPeer) icmpAbout(seg wire.TCP, code uint8) {
 	copy(orig[wire.IPv4MinHeaderLen:], seg)
 	msg := make([]byte, wire.ICMPHeaderLen+wire.ICMPErrorQuoteLen(orig))
 	n := wire.EncodeICMPError(msg, wire.ICMPDestUnreachable, code, 0, orig)
-	frame := make([]byte, wire.EthernetHeaderLen+wire.IPv4MinHeaderLen+n)
-	wire.EncodeEthernet(frame, mac(2), mac(1), wire.EtherTypeIPv4)
-	ip := frame[wire.EthernetHeaderLen:]
-	oh := wire.IPv4Header{TotalLen: len(ip), TTL: 64, Protocol: wire.ProtoICMP, Src: addr("10.0.0.254"), Dst: addr("10.0.0.2")}
-	oh.Marshal(ip)
-	copy(ip[wire.IPv4MinHeaderLen:], msg[:n])
-	r.ch.Inject(frame)
+	r.ip(wire.ProtoICMP, addr("10.0.0.254"), msg[:n])
 }
 
 // TestTCPICMPErrors checks ICMP destination unreachable messages reaching

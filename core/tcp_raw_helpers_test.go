@@ -63,16 +63,22 @@ func (r *rawPeer) segment(h wire.TCPHeader, data []byte) {
 	if h.Window == 0 && h.Flags&wire.TCPRst == 0 {
 		h.Window = r.wnd
 	}
-	hl := h.Len()
-	frame := make([]byte, wire.EthernetHeaderLen+wire.IPv4MinHeaderLen+hl+len(data))
+	seg := make([]byte, h.Len()+len(data))
+	h.Marshal(seg)
+	copy(seg[h.Len():], data)
+	wire.SetTCPChecksum(seg, addr("10.0.0.1"), addr("10.0.0.2"))
+	r.ip(wire.ProtoTCP, addr("10.0.0.1"), seg)
+}
+
+// ip injects an IPv4 datagram of protocol proto from src to s
+// (10.0.0.2), as if the peer's MAC sent it.
+func (r *rawPeer) ip(proto uint8, src netip.Addr, payload []byte) {
+	frame := make([]byte, wire.EthernetHeaderLen+wire.IPv4MinHeaderLen+len(payload))
 	wire.EncodeEthernet(frame, mac(2), mac(1), wire.EtherTypeIPv4)
 	ip := frame[wire.EthernetHeaderLen:]
-	iph := wire.IPv4Header{TotalLen: len(ip), TTL: 64, Protocol: wire.ProtoTCP, Src: addr("10.0.0.1"), Dst: addr("10.0.0.2")}
+	iph := wire.IPv4Header{TotalLen: len(ip), TTL: 64, Protocol: proto, Src: src, Dst: addr("10.0.0.2")}
 	iph.Marshal(ip)
-	seg := ip[wire.IPv4MinHeaderLen:]
-	h.Marshal(seg)
-	copy(seg[hl:], data)
-	wire.SetTCPChecksum(seg, iph.Src, iph.Dst)
+	copy(ip[wire.IPv4MinHeaderLen:], payload)
 	r.ch.Inject(frame)
 }
 
