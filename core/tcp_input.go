@@ -422,10 +422,15 @@ func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 		p.timing = false
 		c.rttSample(p, c.now-p.rttStart)
 	}
-	// The RTO stays backed off until a new sample (RFC 6298 §5, Karn's
-	// algorithm): an ACK of retransmitted data gives none.
+	// An ACK of new data collapses the backoff even without a sample
+	// (Karn's rule still keeps retransmissions out of SRTT and RTTVAR).
+	// RFC 6298 §5 keeps the backed-off RTO until a new sample, but
+	// without timestamps a go-back-N recovery after a timeout retransmits
+	// everything up to SND.MAX first, and under steady loss the RTO then
+	// climbs to MaxRTO and stays there.
 	p.retries = 0
 	p.persistShift = 0
+	c.rtoReset(p)
 	p.softErr = nil // progress: an earlier ICMP error no longer explains anything
 	if p.state.synchronized() && acked > 0 {
 		c.congestionAck(p, ack, acked)

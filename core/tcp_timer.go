@@ -33,8 +33,8 @@ func (c *Core) rttSample(p *TCPPCB, r time.Duration) {
 }
 
 // rtoReset sets the RTO from the estimators, dropping any backoff
-// (RFC 6298 §2.3, after a new sample), or to the initial RTO before the
-// first sample.
+// (RFC 6298 §2.3; after a new sample, and on any ACK of new data), or to
+// the initial RTO before the first sample.
 func (c *Core) rtoReset(p *TCPPCB) {
 	cfg := &c.tcp.cfg
 	if !p.rttValid {
