@@ -782,7 +782,7 @@ func (c *Core) TCPRecved(p *TCPPCB, n int) {
 	wasZero := p.rcvAdv == p.rcvNxt
 	// The window field caps what can be offered: without window scaling
 	// a buffer above 64 KiB must not make every read an update.
-	avail := min(max(p.rcvBufSize-p.rcvUnread, 0), 65535<<p.rcvShift)
+	avail := min(max(p.rcvBufSize-p.rcvUnread-p.oooBytes, 0), 65535<<p.rcvShift)
 	edge := p.rcvNxt + uint32(avail)
 	if seqGT(edge, p.rcvAdv) && (wasZero || int(edge-p.rcvAdv) >= min(p.rcvBufSize/2, p.advMSS)) {
 		c.sendAck(p)
@@ -858,7 +858,7 @@ func (c *Core) TCPClose(p *TCPPCB) error {
 	}
 	if p.rcvUnread > 0 || p.oooBytes > 0 {
 		c.count(cntTCPUnreadResets)
-		c.sendRst(p, p.sndNxt)
+		c.sendRst(p, p.sndMax)
 		c.tcpDrop(p, nil, false)
 		return nil
 	}
@@ -878,7 +878,7 @@ func (c *Core) TCPAbort(p *TCPPCB) {
 	p.appClosed = true
 	switch p.state {
 	case TCPSynReceived, TCPEstablished, TCPFinWait1, TCPFinWait2, TCPCloseWait, TCPClosing, TCPLastAck:
-		c.sendRst(p, p.sndNxt)
+		c.sendRst(p, p.sndMax)
 	}
 	c.tcpDrop(p, nil, false)
 }

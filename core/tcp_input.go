@@ -317,7 +317,7 @@ func (c *Core) sendRstFor(p *TCPPCB, ack uint32) {
 func (c *Core) establish(p *TCPPCB) bool {
 	if l := p.listener; l != nil && !p.active {
 		if l.state != TCPListen {
-			c.sendRst(p, p.sndNxt)
+			c.sendRst(p, p.sndMax)
 			c.tcpDrop(p, nil, true)
 			return false
 		}
@@ -554,7 +554,7 @@ func (c *Core) receive(p *TCPPCB, s *tcpSeg) bool {
 func (c *Core) deliver(p *TCPPCB, data []byte) bool {
 	if p.appClosed {
 		c.count(cntTCPUnreadResets)
-		c.sendRst(p, p.sndNxt)
+		c.sendRst(p, p.sndMax)
 		c.tcpDrop(p, nil, true)
 		return false
 	}

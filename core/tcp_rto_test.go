@@ -87,3 +87,39 @@ func TestTCPRTOEstimation(t *testing.T) {
 		t.Errorf("got tcp-rto-expiries %d, want 7", n)
 	}
 }
+
+// TestTCPAckDuringGoBackN: after a timeout SND.NXT goes back to SND.UNA,
+// but an ACK the stack sends then carries SEQ=SND.MAX, the edge the peer
+// may have reached; with SEQ=SND.NXT the peer would find it below its
+// RCV.NXT, unacceptable, and drop it with its acknowledgment, which
+// deadlocks two sides that recover at once.
+func TestTCPAckDuringGoBackN(t *testing.T) {
+	r := newRawPeer(t, newVirtual(t), 0)
+	rec := newRec(r.env)
+	_, conn := r.accept(rec, wire.TCPOptions{MSS: 1000})
+	r.write(rec, conn, pattern(5000))
+	if segs := r.sent(); len(segs) != 5 {
+		t.Fatalf("got %d segments, want 5", len(segs))
+	}
+	// The peer got all five but its ACKs are lost: the RTO fires (the
+	// handshake's sample put it at the 200ms minimum).
+	r.sleep(time.Second)
+	if segs := r.sent(); len(segs) == 0 || segs[0].Seq() != rawISN+1 {
+		t.Fatalf("got %v after the RTO, want the first segment again", segStrings(segs))
+	}
+	if i := r.info(conn); i.Unsent != 4000 {
+		t.Fatalf("got %d bytes unsent after the timeout, want 4000 (go-back-N)", i.Unsent)
+	}
+	// The peer sends data: the stack's ACK must carry SND.MAX.
+	r.inject(peerISN+1, rawISN+1, wire.TCPAck|wire.TCPPsh, "x")
+	r.sleep(time.Second)
+	var acks []wire.TCP
+	for _, s := range r.sent() {
+		if len(s.Payload()) == 0 {
+			acks = append(acks, s)
+		}
+	}
+	if len(acks) == 0 || acks[0].Ack() != peerISN+2 || acks[0].Seq() != rawISN+5001 {
+		t.Fatalf("got pure ACKs %v, want one of %d with SEQ=SND.MAX %d", segStrings(acks), peerISN+2, rawISN+5001)
+	}
+}
