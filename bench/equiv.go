@@ -150,20 +150,22 @@ func newGVPair() (*gvPair, error) {
 		p.a.Close()
 		return nil, err
 	}
-	if err := gvNIC(p.a, 1, ethernet.New(pa), addrA, addrB, lb); err != nil {
+	if err := gvNIC(p.a, ethernet.New(pa), addrA, addrB, lb); err != nil {
 		p.close()
 		return nil, err
 	}
-	if err := gvNIC(p.b, 1, ethernet.New(pb), addrB, addrA, la); err != nil {
+	if err := gvNIC(p.b, ethernet.New(pb), addrB, addrA, la); err != nil {
 		p.close()
 		return nil, err
 	}
 	return p, nil
 }
 
-// gvNIC adds NIC id on ep to s with addr/24, a route for the subnet and
-// a static neighbour entry for peer.
-func gvNIC(s *stack.Stack, id tcpip.NICID, ep stack.LinkEndpoint, addr, peer netip.Addr, peerMAC tcpip.LinkAddress) error {
+// gvNIC adds a NIC on ep to s (the stack's next NIC id: 1 on a new
+// stack, which gvFull names) with addr/24, a route for the subnet and a
+// static neighbour entry for peer.
+func gvNIC(s *stack.Stack, ep stack.LinkEndpoint, addr, peer netip.Addr, peerMAC tcpip.LinkAddress) error {
+	id := s.NextNICID()
 	if err := s.CreateNIC(id, ep); err != nil {
 		return fmt.Errorf("gvisor: CreateNIC: %s", err)
 	}

@@ -33,18 +33,49 @@ func tcpBytes(p params) int64 {
 	return 256 << 20
 }
 
-func nlTCPBulk(p params) (float64, error) {
+func nlTCPBulk(p params) (float64, error) { return tcpBulkOn(p, openNLTCP, nil) }
+
+func gvTCPBulk(p params) (float64, error) { return tcpBulkOn(p, openGVTCP, nil) }
+
+// tcpWorld opens a pair of stacks and a connection from a to b.
+type tcpWorld func() (client, server net.Conn, closeAll func(), err error)
+
+func openNLTCP() (client, server net.Conn, closeAll func(), err error) {
 	w, err := newNLPair()
 	if err != nil {
-		return 0, err
+		return nil, nil, nil, err
 	}
-	defer w.close()
-	c, s, err := nlTCPConns(w, 80)
+	if client, server, err = nlTCPConns(w, 80); err != nil {
+		w.close()
+		return nil, nil, nil, err
+	}
+	return client, server, func() { client.Close(); server.Close(); w.close() }, nil
+}
+
+func openGVTCP() (client, server net.Conn, closeAll func(), err error) {
+	w, err := newGVPair()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if client, server, err = gvTCPConns(w, 80); err != nil {
+		w.close()
+		return nil, nil, nil, err
+	}
+	return client, server, func() { client.Close(); server.Close(); w.close() }, nil
+}
+
+// tcpBulkOn opens a world, calls around (if set) just before and after
+// the transfer, and returns its Mbit/s.
+func tcpBulkOn(p params, open tcpWorld, around func(start bool)) (float64, error) {
+	c, s, closeAll, err := open()
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
-	defer s.Close()
+	defer closeAll()
+	if around != nil {
+		around(true)
+		defer around(false)
+	}
 	return tcpBulk(c, s, tcpBytes(p))
 }
 
@@ -60,21 +91,6 @@ func nlTCPConns(w *nlPair, port uint16) (client, server net.Conn, err error) {
 	}
 	defer ln.Close()
 	return connectPair(ln, func() (net.Conn, error) { return sockets.Dial(ctx, w.A, "tcp", addr) })
-}
-
-func gvTCPBulk(p params) (float64, error) {
-	w, err := newGVPair()
-	if err != nil {
-		return 0, err
-	}
-	defer w.close()
-	c, s, err := gvTCPConns(w, 80)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	defer s.Close()
-	return tcpBulk(c, s, tcpBytes(p))
 }
 
 // gvTCPConns is nlTCPConns for gVisor, through gonet.
