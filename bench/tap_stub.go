@@ -1,3 +1,0 @@
-package main
-
-func tapMeasures(p params) ([]measure, string) { return nil, "todo" }
