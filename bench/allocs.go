@@ -2,6 +2,10 @@ package main
 
 import (
 	"net"
+
+	"github.com/netlab/netlab/sockets"
+
+	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
 	"net/netip"
 	"runtime"
 )
@@ -19,6 +23,12 @@ func allocMeasures(p params) ([]measure, string) {
 			netlab: func(p params) (float64, error) { return allocsUDP(p, newNLUDP) },
 			gvisor: func(p params) (float64, error) { return allocsUDP(p, newGVUDP) },
 			note:   "whole process, per datagram received",
+		},
+		{
+			name: "allocs/packet udp 64B, address-free read", unit: "allocs", higher: false,
+			netlab: func(p params) (float64, error) { return allocsUDP(p, addrFree(newNLUDP)) },
+			gvisor: func(p params) (float64, error) { return allocsUDP(p, addrFree(newGVUDP)) },
+			note:   "receiver: netlab ReadFromUDPAddrPort, gVisor gonet Read (no net.Addr made)",
 		},
 		{
 			name: "allocs/packet tcp bulk", unit: "allocs", higher: false,
@@ -54,6 +64,36 @@ func newGVUDP() (rx, tx net.PacketConn, closeAll func(), err error) {
 		return nil, nil, nil, err
 	}
 	return rx, tx, func() { rx.Close(); tx.Close(); w.close() }, nil
+}
+
+// noAddrConn is a net.PacketConn whose ReadFrom reads through read,
+// which makes no net.Addr, and returns a nil address.
+type noAddrConn struct {
+	net.PacketConn
+	read func(b []byte) (int, error)
+}
+
+func (c noAddrConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, err := c.read(b)
+	return n, nil, err
+}
+
+// addrFree wraps open's receiving conn in a noAddrConn: netlab's
+// ReadFromUDPAddrPort, gonet's Read.
+func addrFree(open udpWorld) udpWorld {
+	return func() (rx, tx net.PacketConn, closeAll func(), err error) {
+		rx, tx, closeAll, err = open()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		switch c := rx.(type) {
+		case *sockets.PacketConn:
+			rx = noAddrConn{c, func(b []byte) (int, error) { n, _, err := c.ReadFromUDPAddrPort(b); return n, err }}
+		case *gonet.UDPConn:
+			rx = noAddrConn{c, c.Read}
+		}
+		return rx, tx, closeAll, nil
+	}
 }
 
 // mallocs returns the process's heap allocations so far.

@@ -71,14 +71,18 @@ func main() {
 		only    = flag.String("only", "", "comma-separated workload numbers to run (1-6); all when empty")
 		short   = flag.Bool("short", false, "small repetitions (CI's smoke run)")
 		profDir = flag.String("cpuprofile", "", "write a CPU profile of each side of each row into this directory")
+		memDir  = flag.String("memprofile", "", "write an allocation profile (every allocation sampled) of each side of each row into this directory")
 	)
 	flag.Parse()
 	if *reps < 1 {
 		fmt.Fprintln(os.Stderr, "bench: --reps must be at least 1")
 		os.Exit(2)
 	}
-	if *profDir != "" {
-		if err := os.MkdirAll(*profDir, 0o755); err != nil {
+	for _, dir := range []string{*profDir, *memDir} {
+		if dir == "" {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -111,7 +115,7 @@ func main() {
 		}
 		for _, m := range ms {
 			fmt.Fprintf(os.Stderr, "bench: %s %s\n", w.id, m.name)
-			row, err := run(w.id+" "+m.name, m, p, *reps, *profDir)
+			row, err := run(w.id+" "+m.name, m, p, *reps, profiles{cpu: *profDir, mem: *memDir})
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "bench: %s %s: %v\n", w.id, m.name, err)
 				failed = true
@@ -135,11 +139,14 @@ func main() {
 	}
 }
 
+// profiles are the directories profiles go to ("": none).
+type profiles struct{ cpu, mem string }
+
 // run takes reps samples of each side of m. Without profiles the sides
 // alternate within each repetition, so that a change in the shared
 // machine's load falls on both; with profiles each side runs its
 // repetitions in one block, under one profile.
-func run(name string, m measure, p params, reps int, profDir string) (Row, error) {
+func run(name string, m measure, p params, reps int, prof profiles) (Row, error) {
 	row := Row{Workload: name, Unit: m.unit, HigherIsBetter: m.higher, Note: m.note}
 	sides := []struct {
 		label string
@@ -166,7 +173,7 @@ func run(name string, m measure, p params, reps int, profDir string) (Row, error
 		}
 		got[i] = append(got[i], v)
 	}
-	if profDir == "" {
+	if prof.cpu == "" && prof.mem == "" {
 		for range reps {
 			for i := range sides {
 				take(i)
@@ -177,20 +184,14 @@ func run(name string, m measure, p params, reps int, profDir string) (Row, error
 			if sides[i].fn == nil {
 				continue
 			}
-			path := filepath.Join(profDir, slug(name)+"-"+sides[i].label+".pprof")
-			f, err := os.Create(path)
-			if err != nil {
+			base := slug(name) + "-" + sides[i].label + ".pprof"
+			if err := profiled(prof, base, func() {
+				for range reps {
+					take(i)
+				}
+			}); err != nil {
 				return row, err
 			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				f.Close()
-				return row, err
-			}
-			for range reps {
-				take(i)
-			}
-			pprof.StopCPUProfile()
-			f.Close()
 		}
 	}
 	for i := range sides {
@@ -198,6 +199,37 @@ func run(name string, m measure, p params, reps int, profDir string) (Row, error
 	}
 	row.finish()
 	return row, errors.Join(errs...)
+}
+
+// profiled runs fn under a CPU profile written to prof.cpu/base and an
+// allocation profile (every allocation recorded) to prof.mem/base.
+func profiled(prof profiles, base string, fn func()) error {
+	if prof.cpu != "" {
+		f, err := os.Create(filepath.Join(prof.cpu, base))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if prof.mem == "" {
+		fn()
+		return nil
+	}
+	f, err := os.Create(filepath.Join(prof.mem, base))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rate := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	fn()
+	runtime.GC() // publishes the allocations made since the last cycle
+	runtime.MemProfileRate = rate
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // slug turns a row's name into a file name.

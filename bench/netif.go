@@ -132,7 +132,6 @@ func udpLoad(tx, rx net.PacketConn, to net.Addr) (stop func()) {
 	wg.Go(func() {
 		buf := make([]byte, 2048)
 		for {
-			rx.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 			_, _, err := rx.ReadFrom(buf)
 			select {
 			case <-quit:
@@ -168,6 +167,7 @@ func udpLoad(tx, rx net.PacketConn, to net.Addr) (stop func()) {
 	})
 	return func() {
 		close(quit)
+		rx.SetReadDeadline(time.Now()) // wakes the receiver
 		wg.Wait()
 		tx.Close()
 		rx.Close()

@@ -131,6 +131,8 @@ func num(v float64) string {
 		return trim(v/1e6) + "M"
 	case a >= 1e4:
 		return trim(v/1e3) + "k"
+	case a < 0.01:
+		return fmt.Sprintf("%.2g", v)
 	default:
 		return trim(v)
 	}

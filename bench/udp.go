@@ -115,7 +115,9 @@ func gvUDPConns(w *gvPair) (rx, tx net.PacketConn, err error) {
 // udpRun sends count datagrams of size bytes from tx to to, at most
 // udpWindow ahead of what rx has received, and returns the datagrams rx
 // received per second (until the last arrived, or until none arrived
-// for 200ms: the rest were lost).
+// for 200ms after the last was sent: the rest were lost). The read
+// deadline is set twice per run, not per datagram, so that neither
+// side's deadline timers are on the measured path.
 func udpRun(tx, rx net.PacketConn, to net.Addr, size, count int) (float64, error) {
 	var got atomic.Int64
 	type result struct {
@@ -124,12 +126,12 @@ func udpRun(tx, rx net.PacketConn, to net.Addr, size, count int) (float64, error
 		err  error
 	}
 	done := make(chan result, 1)
+	rx.SetReadDeadline(time.Now().Add(wallLimit))
 	start := time.Now()
 	go func() {
 		buf := make([]byte, 2048)
 		var last time.Time
 		for got.Load() < int64(count) {
-			rx.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 			if _, _, err := rx.ReadFrom(buf); err != nil {
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() {
@@ -153,9 +155,12 @@ func udpRun(tx, rx net.PacketConn, to net.Addr, size, count int) (float64, error
 			}
 		}
 		if _, err := tx.WriteTo(msg, to); err != nil {
+			rx.SetReadDeadline(time.Now())
+			<-done
 			return 0, err
 		}
 	}
+	rx.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	r := <-done
 	if r.err != nil {
 		return 0, r.err
