@@ -275,6 +275,9 @@ func nlSnapshot(n int) (float64, error) {
 		t0 := time.Now()
 		w.a.Snapshot()
 		for w.a.LatestSnapshot() == old {
+			// Sleep rather than spin: a spinning waiter would take one
+			// of the two cores from the tcpip goroutine it waits for.
+			time.Sleep(10 * time.Microsecond)
 			if time.Since(t0) > wallLimit {
 				return 0, fmt.Errorf("no snapshot published")
 			}
