@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+// tapMeasures skips workload 3 where there are no network namespaces and
+// TAP devices.
+func tapMeasures(p params) ([]measure, string) { return nil, "skipped: needs Linux" }
