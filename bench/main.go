@@ -99,6 +99,8 @@ func main() {
 		Reps: *reps, Short: *short,
 	}
 	rep.LoadAvg[0] = loadAvg()
+	stopSignals := closeOnSignal()
+	defer stopSignals()
 	p := params{short: *short}
 	failed := false
 	for _, w := range workloads() {

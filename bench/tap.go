@@ -59,6 +59,11 @@ func tapMeasures(p params) ([]measure, string) {
 	return ms, ""
 }
 
+// closeOnSignal removes workload 3's namespaces and devices when the
+// run is interrupted (SIGINT, SIGTERM, SIGHUP); the returned function
+// removes the handler.
+func closeOnSignal() (stop func()) { return host.CloseOnSignal() }
+
 // stackSide puts a user-space stack on tap at 10.0.0.1/24 and returns
 // how to dial the kernel and listen for it through the stack's net.Conn
 // layer, and how to close it.
