@@ -87,13 +87,20 @@ type pair struct {
 
 func newPair(t testing.TB, clk clock.Clock, imp mem.Impairments) *pair {
 	t.Helper()
+	return newPairMTU(t, clk, imp, 0, 0)
+}
+
+// newPairMTU is newPair with the MTUs of a's and b's netifs (0: the
+// default).
+func newPairMTU(t testing.TB, clk clock.Clock, imp mem.Impairments, mtuA, mtuB int) *pair {
+	t.Helper()
 	e := newEnv(t, clk)
 	p := &pair{env: e, a: newStack(t, clk, "a"), b: newStack(t, clk, "b")}
 	p.pipe = mem.NewPipe("a:eth0<->b:eth0", clk, 1, imp)
 	t.Cleanup(p.pipe.Close)
 	e.actorDone()
-	e.addNetif(p.a, "eth0", mac(1), "10.0.0.1/24", 0, p.pipe.A())
-	e.addNetif(p.b, "eth0", mac(2), "10.0.0.2/24", 0, p.pipe.B())
+	e.addNetif(p.a, "eth0", mac(1), "10.0.0.1/24", mtuA, p.pipe.A())
+	e.addNetif(p.b, "eth0", mac(2), "10.0.0.2/24", mtuB, p.pipe.B())
 	return p
 }
 

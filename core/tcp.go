@@ -85,7 +85,8 @@ type TCPHandler interface {
 	TCPPeerClosed(c *Core, p *TCPPCB)
 	// TCPError reports an error. If p.State() is TCPClosed during the
 	// call, the error is fatal and p is gone: reset by the peer
-	// (ErrConnReset), refused (ErrConnRefused), timed out (ErrTimedOut),
+	// (ErrConnReset), refused (ErrConnRefused), timed out (ErrTimedOut,
+	// or the last soft error if one explains why: ErrHostUnreach, ...),
 	// a hard ICMP error during the handshake (ErrConnRefused for port
 	// unreachable, ErrProtoUnreach), or the stack stopped (ErrStopped).
 	// Otherwise it is a soft error (RFC 1122 §4.2.3.9: ICMP host, net
@@ -110,7 +111,8 @@ type TCPConfig struct {
 	InitialRTO time.Duration
 	// DelayedACK is how long an ACK may wait for a second full segment
 	// or data to ride on: default 40ms (Linux's minimum delayed-ACK
-	// timeout; RFC 1122 §4.2.3.2 allows up to 500ms).
+	// timeout), at most 500ms (RFC 1122 §4.2.3.2: longer values are
+	// cut to it).
 	DelayedACK time.Duration
 	// SynRetries is how many times a SYN is retransmitted before the
 	// connect fails with ErrTimedOut (default 6, Linux's tcp_syn_retries:
@@ -129,6 +131,10 @@ type TCPConfig struct {
 	ISN func(local, remote netip.AddrPort) uint32
 }
 
+// tcpMaxDelayedACK is the longest an ACK may be delayed (RFC 1122
+// §4.2.3.2).
+const tcpMaxDelayedACK = 500 * time.Millisecond
+
 func (cfg *TCPConfig) fill() {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -140,6 +146,7 @@ func (cfg *TCPConfig) fill() {
 	def(&cfg.MaxRTO, 60*time.Second)
 	def(&cfg.InitialRTO, time.Second)
 	def(&cfg.DelayedACK, 40*time.Millisecond)
+	cfg.DelayedACK = min(cfg.DelayedACK, tcpMaxDelayedACK)
 	defInt := func(d *int, v int) {
 		if *d <= 0 {
 			*d = v
@@ -188,7 +195,8 @@ type TCPInfo struct {
 	// Retransmits counts segments sent again over the connection's life
 	// (timeouts, fast retransmits, partial ACKs).
 	Retransmits uint64
-	// SoftError is the last soft error (ICMP), nil if none.
+	// SoftError is the last soft error (ICMP, a failed ARP resolution)
+	// since the peer last acknowledged new data, nil if none.
 	SoftError error
 }
 
@@ -712,6 +720,7 @@ func (c *Core) initSend(p *TCPPCB, mtu int) {
 	p.iss = c.isn(p.local, p.remote)
 	p.sndUna, p.sndNxt, p.sndMax = p.iss, p.iss, p.iss
 	p.bufSeq = p.iss + 1
+	p.recover = p.iss // RFC 6582 §3.2 step 1 compares against it
 	p.advMSS = max(mtu-wire.IPv4MinHeaderLen-wire.TCPMinHeaderLen, 64)
 	p.mss = min(536, p.advMSS) // RFC 9293 §3.7.1 default until the peer's MSS
 	p.ssthresh = 1 << 30
@@ -771,7 +780,10 @@ func (c *Core) TCPRecved(p *TCPPCB, n int) {
 		return
 	}
 	wasZero := p.rcvAdv == p.rcvNxt
-	edge := p.rcvNxt + uint32(max(p.rcvBufSize-p.rcvUnread, 0))
+	// The window field caps what can be offered: without window scaling
+	// a buffer above 64 KiB must not make every read an update.
+	avail := min(max(p.rcvBufSize-p.rcvUnread-p.oooBytes, 0), 65535<<p.rcvShift)
+	edge := p.rcvNxt + uint32(avail)
 	if seqGT(edge, p.rcvAdv) && (wasZero || int(edge-p.rcvAdv) >= min(p.rcvBufSize/2, p.advMSS)) {
 		c.sendAck(p)
 	}
@@ -846,7 +858,7 @@ func (c *Core) TCPClose(p *TCPPCB) error {
 	}
 	if p.rcvUnread > 0 || p.oooBytes > 0 {
 		c.count(cntTCPUnreadResets)
-		c.sendRst(p, p.sndNxt)
+		c.sendRst(p, p.sndMax)
 		c.tcpDrop(p, nil, false)
 		return nil
 	}
@@ -866,7 +878,7 @@ func (c *Core) TCPAbort(p *TCPPCB) {
 	p.appClosed = true
 	switch p.state {
 	case TCPSynReceived, TCPEstablished, TCPFinWait1, TCPFinWait2, TCPCloseWait, TCPClosing, TCPLastAck:
-		c.sendRst(p, p.sndNxt)
+		c.sendRst(p, p.sndMax)
 	}
 	c.tcpDrop(p, nil, false)
 }

@@ -317,7 +317,7 @@ func (c *Core) sendRstFor(p *TCPPCB, ack uint32) {
 func (c *Core) establish(p *TCPPCB) bool {
 	if l := p.listener; l != nil && !p.active {
 		if l.state != TCPListen {
-			c.sendRst(p, p.sndNxt)
+			c.sendRst(p, p.sndMax)
 			c.tcpDrop(p, nil, true)
 			return false
 		}
@@ -406,6 +406,9 @@ func (c *Core) processAck(p *TCPPCB, s *tcpSeg) {
 // goes on), and the handler hears how much buffer was freed.
 func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 	acked := int(ack - p.sndUna)
+	if p.sndUna == p.iss {
+		acked-- // the SYN: the initial window is the one after the handshake (RFC 5681 §3.1)
+	}
 	freed := 0
 	if seqGT(ack, p.bufSeq) {
 		freed = min(int(ack-p.bufSeq), p.sndLen)
@@ -419,10 +422,17 @@ func (c *Core) ackAdvance(p *TCPPCB, ack uint32) {
 		p.timing = false
 		c.rttSample(p, c.now-p.rttStart)
 	}
+	// An ACK of new data collapses the backoff even without a sample
+	// (Karn's rule still keeps retransmissions out of SRTT and RTTVAR).
+	// RFC 6298 §5 keeps the backed-off RTO until a new sample, but
+	// without timestamps a go-back-N recovery after a timeout retransmits
+	// everything up to SND.MAX first, and under steady loss the RTO then
+	// climbs to MaxRTO and stays there.
 	p.retries = 0
 	p.persistShift = 0
 	c.rtoReset(p)
-	if p.state.synchronized() {
+	p.softErr = nil // progress: an earlier ICMP error no longer explains anything
+	if p.state.synchronized() && acked > 0 {
 		c.congestionAck(p, ack, acked)
 	}
 	p.dupAcks = 0
@@ -445,7 +455,9 @@ func (c *Core) congestionAck(p *TCPPCB, ack uint32, acked int) {
 	if p.inRecovery {
 		if seqGEQ(ack, p.recover) {
 			p.inRecovery = false
-			p.cwnd = min(p.ssthresh, max(int(p.sndMax-p.sndUna), 0)+p.mss)
+			// RFC 6582 §3.2 step 3, full ACK: min(ssthresh,
+			// max(FlightSize, SMSS) + SMSS).
+			p.cwnd = min(p.ssthresh, max(int(p.sndMax-p.sndUna), p.mss)+p.mss)
 		} else {
 			c.retransmitHead(p)
 			p.cwnd = max(p.cwnd-acked, 0)
@@ -542,7 +554,7 @@ func (c *Core) receive(p *TCPPCB, s *tcpSeg) bool {
 func (c *Core) deliver(p *TCPPCB, data []byte) bool {
 	if p.appClosed {
 		c.count(cntTCPUnreadResets)
-		c.sendRst(p, p.sndNxt)
+		c.sendRst(p, p.sndMax)
 		c.tcpDrop(p, nil, true)
 		return false
 	}

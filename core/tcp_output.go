@@ -199,9 +199,14 @@ func (c *Core) sendSyn(p *TCPPCB) {
 	c.rtoArm(p)
 }
 
-// sendAck sends an ACK with the current window.
+// sendAck sends an ACK with the current window. Its sequence number is
+// SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to SND.UNA
+// (go-back-N), but the peer may hold everything up to SND.MAX, and an ACK
+// below its RCV.NXT would be unacceptable to it (RFC 9293 §3.10.7.4) and
+// dropped with its acknowledgment: two sides recovering at once would
+// each discard the other's ACKs for ever.
 func (c *Core) sendAck(p *TCPPCB) {
-	c.sendSegment(p, p.sndNxt, wire.TCPAck, 0, 0, nil)
+	c.sendSegment(p, p.sndMax, wire.TCPAck, 0, 0, nil)
 }
 
 // challengeAck answers a suspicious RST, SYN or ACK with an ACK
@@ -221,7 +226,8 @@ func (c *Core) sendProbe(p *TCPPCB) {
 	c.sendSegment(p, p.sndUna-1, wire.TCPAck, 0, 0, nil)
 }
 
-// sendRst resets p's peer: <SEQ=seq><CTL=RST,ACK> with our rcvNxt.
+// sendRst resets p's peer: <SEQ=seq><CTL=RST,ACK> with our rcvNxt; seq
+// is SND.MAX for a connection (see sendAck), so that the peer accepts it.
 func (c *Core) sendRst(p *TCPPCB, seq uint32) {
 	c.count(cntTCPRstOut)
 	c.sendSegment(p, seq, wire.TCPRst|wire.TCPAck, 0, 0, nil)

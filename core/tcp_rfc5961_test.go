@@ -1,74 +1,23 @@
 package core_test
 
 import (
-	"context"
 	"errors"
-	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/netlab/netlab/core"
-	"github.com/netlab/netlab/core/clock"
 	"github.com/netlab/netlab/core/link/mem"
 	"github.com/netlab/netlab/core/wire"
 )
-
-// rawPeer plays 10.0.0.1 by hand against stack s (10.0.0.2) on a
-// channel: it injects segments it builds and reads what s sends.
-type rawPeer struct {
-	t  *testing.T
-	ch *mem.Channel
-}
-
-func (r *rawPeer) inject(seq, ack uint32, flags uint8, data string) {
-	frame := make([]byte, wire.EthernetHeaderLen+wire.IPv4MinHeaderLen+wire.TCPMinHeaderLen+len(data))
-	wire.EncodeEthernet(frame, mac(2), mac(1), wire.EtherTypeIPv4)
-	ip := frame[wire.EthernetHeaderLen:]
-	h := wire.IPv4Header{TotalLen: len(ip), TTL: 64, Protocol: wire.ProtoTCP, Src: addr("10.0.0.1"), Dst: addr("10.0.0.2")}
-	h.Marshal(ip)
-	seg := ip[wire.IPv4MinHeaderLen:]
-	th := wire.TCPHeader{SrcPort: 40000, DstPort: 80, Seq: seq, Ack: ack, Flags: flags, Window: 65535}
-	th.Marshal(seg)
-	copy(seg[wire.TCPMinHeaderLen:], data)
-	wire.SetTCPChecksum(seg, h.Src, h.Dst)
-	r.ch.Inject(frame)
-}
-
-// read returns the next TCP segment s sent.
-func (r *rawPeer) read() wire.TCP {
-	r.t.Helper()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		f, err := r.ch.Read(ctx)
-		cancel()
-		if err != nil {
-			r.t.Fatalf("nothing sent: %v", err)
-		}
-		ip := wire.IPv4(wire.Ethernet(f).Payload())
-		if wire.Ethernet(f).EtherType() == wire.EtherTypeIPv4 && ip.Validate() == nil && ip.Protocol() == wire.ProtoTCP {
-			return wire.TCP(ip.Payload()[:ip.TotalLen()-ip.HeaderLen()])
-		}
-	}
-}
 
 // TestTCPRFC5961 checks RST and SYN validation on an established
 // connection: an in-window RST that is not exactly at RCV.NXT and a SYN
 // each earn a challenge ACK and leave the connection be; an RST at
 // RCV.NXT resets it; an ACK for data never sent is answered and ignored.
 func TestTCPRFC5961(t *testing.T) {
-	clk := clock.NewReal()
-	e := newEnv(t, clk)
-	s := newStack(t, clk, "s")
-	e.actorDone()
-	ch := mem.NewChannel("s:eth0", 64)
-	e.addNetif(s, "eth0", mac(2), "10.0.0.2/24", 0, ch.Endpoint())
-	r := &rawPeer{t: t, ch: ch}
+	r := newRawPeer(t, newVirtual(t), 0)
+	e, s := r.env, r.s
 	rec := newRec(e)
-	e.call(s, func(c *core.Core) error {
-		c.SetTCPConfig(core.TCPConfig{ISN: func(_, _ netip.AddrPort) uint32 { return 5000 }})
-		return c.AddStaticARP(c.NetifByName("eth0"), addr("10.0.0.1"), mac(1))
-	})
-	ch.Drain()
 	e.listen(s, rec, 80, 4)
 	r.inject(1000, 0, wire.TCPSyn, "")
 	synack := r.read()

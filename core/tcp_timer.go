@@ -33,7 +33,8 @@ func (c *Core) rttSample(p *TCPPCB, r time.Duration) {
 }
 
 // rtoReset sets the RTO from the estimators, dropping any backoff
-// (RFC 6298 §2.3, §5.7), or to the initial RTO before the first sample.
+// (RFC 6298 §2.3; after a new sample, and on any ACK of new data), or to
+// the initial RTO before the first sample.
 func (c *Core) rtoReset(p *TCPPCB) {
 	cfg := &c.tcp.cfg
 	if !p.rttValid {
@@ -66,7 +67,7 @@ func (c *Core) rtoFire(p *TCPPCB) {
 		}
 		if p.retries > limit {
 			c.count(cntTCPTimeouts)
-			c.tcpDrop(p, ErrTimedOut, p.state == TCPSynReceived && !p.active)
+			c.tcpDrop(p, p.timeoutErr(), p.state == TCPSynReceived && !p.active)
 			return
 		}
 		p.retransmits++
@@ -79,7 +80,7 @@ func (c *Core) rtoFire(p *TCPPCB) {
 	}
 	if p.retries > cfg.MaxRetries {
 		c.count(cntTCPTimeouts)
-		c.tcpDrop(p, ErrTimedOut, false)
+		c.tcpDrop(p, p.timeoutErr(), false)
 		return
 	}
 	p.ssthresh = max(int(p.sndMax-p.sndUna)/2, 2*p.mss)
@@ -94,6 +95,18 @@ func (c *Core) rtoFire(p *TCPPCB) {
 	if p.state != TCPClosed && p.sndNxt != p.sndUna {
 		c.rtoArm(p)
 	}
+}
+
+// timeoutErr is the error of a connection that gave up retransmitting:
+// the last soft error if an ICMP message (or a failed ARP resolution)
+// explained the silence, else ErrTimedOut (RFC 1122 §4.2.3.9: soft
+// errors are made available to the application; Linux's tcp_write_err
+// reports sk_err_soft the same way).
+func (p *TCPPCB) timeoutErr() error {
+	if p.softErr != nil {
+		return p.softErr
+	}
+	return ErrTimedOut
 }
 
 // persistArm starts the persist timer when data waits for the peer's
@@ -179,7 +192,7 @@ func (c *Core) keepaliveFire(p *TCPPCB) {
 	}
 	if p.keepProbes >= p.keepCnt {
 		c.count(cntTCPTimeouts)
-		c.tcpDrop(p, ErrTimedOut, false)
+		c.tcpDrop(p, p.timeoutErr(), false)
 		return
 	}
 	p.keepProbes++

@@ -364,6 +364,29 @@ func TestChurnWhileTrafficFlows(t *testing.T) {
 		}, nil, nil)
 		return c.UDPConnect(aUDP, netip.MustParseAddrPort("10.0.0.2:7"))
 	}))
+	// a also aims unicast UDP at the churned netifs' addresses, so that
+	// frames reach c's netifs while they come and go; c counts what
+	// arrives on its port 9.
+	atChurned := newUDPCounter()
+	must(t, "udp sink on c", c.Call(ctx, func(x *core.Core) error {
+		p := x.NewUDP(func(_ *core.Core, d *core.UDPDatagram) {
+			if len(d.Payload) == 4 {
+				atChurned.add(binary.BigEndian.Uint32(d.Payload))
+			}
+		}, nil, nil)
+		_, err := x.UDPBind(p, netip.MustParseAddrPort("0.0.0.0:9"))
+		return err
+	}))
+	var aChurn *core.UDPPCB
+	must(t, "udp to the churned netifs on a", a.Call(ctx, func(x *core.Core) error {
+		aChurn = x.NewUDP(func(*core.Core, *core.UDPDatagram) {}, nil, nil)
+		_, err := x.UDPBind(aChurn, netip.AddrPort{})
+		return err
+	}))
+	churned := []netip.AddrPort{
+		netip.MustParseAddrPort("10.0.0.100:9"), netip.MustParseAddrPort("10.0.0.101:9"),
+		netip.MustParseAddrPort("10.0.0.150:9"), netip.MustParseAddrPort("10.0.0.151:9"),
+	}
 	var bPing *core.EchoPCB
 	must(t, "echo PCB on b", b.Call(ctx, func(c *core.Core) error {
 		bPing = c.NewEcho(func(c *core.Core, r *core.EchoReply) { replies.add(uint32(r.Seq)) }, nil, nil)
@@ -501,6 +524,20 @@ func TestChurnWhileTrafficFlows(t *testing.T) {
 				return
 			}
 			sent += window
+			err = a.Call(ctx, func(x *core.Core) error {
+				for i, to := range churned {
+					binary.BigEndian.PutUint32(payload[:], uint32(from+i))
+					// Unresolved or gone: the datagram is dropped.
+					if err := x.UDPSend(aChurn, payload[:], to); err != nil && !errors.Is(err, core.ErrHostUnreach) {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				report(fmt.Errorf("UDP send to the churned netifs: %w", err))
+				return
+			}
 			if !echoes.waitFor(sent, 20*time.Second) {
 				report(fmt.Errorf("got %d of %d UDP echoes within 20s", echoes.count(), sent))
 				return
@@ -550,6 +587,10 @@ func TestChurnWhileTrafficFlows(t *testing.T) {
 	}
 	if n := echoes.count(); n != sent || n < minDatagrams {
 		t.Errorf("got %d of %d UDP echoes between a and b, want all and at least %d", n, sent, minDatagrams)
+	}
+	t.Logf("%d datagrams reached c through the churned netifs", atChurned.count())
+	if atChurned.count() == 0 {
+		t.Errorf("got no datagram on c through the churned netifs, want some while they existed")
 	}
 	if n := replies.count(); n != pinged || n < minPings {
 		t.Errorf("got %d of %d ping replies between b and a, want all and at least %d", n, pinged, minPings)

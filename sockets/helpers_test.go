@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -169,6 +170,23 @@ func (w *world) wait(done ...<-chan struct{}) {
 			w.t.Fatalf("actors still running after %v", wallLimit)
 		}
 	}
+}
+
+// blockedIn waits (on wall time) until the virtual clock's task name is
+// asleep in a netlab call whose reason starts with why: the actor is
+// really blocked, not merely about to be.
+func (w *world) blockedIn(name, why string) {
+	w.t.Helper()
+	v := w.clk.(*clock.Virtual)
+	want := name + " asleep in " + why
+	for deadline := time.Now().Add(wallLimit); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		for _, task := range v.Tasks() {
+			if strings.HasPrefix(task, want) {
+				return
+			}
+		}
+	}
+	w.t.Fatalf("%s never blocked in %q; tasks: %v", name, why, v.Tasks())
 }
 
 // run runs fn as one actor and waits for it.

@@ -98,23 +98,17 @@ func TestPollWakesOnErrorAndClose(t *testing.T) {
 }
 
 func TestCloseFromAnotherGoroutineUnblocksRecv(t *testing.T) {
-	w := newWorld(t, worldOpts{})
+	w := newWorld(t, worldOpts{virtual: true})
 	ctx, cancel := bg()
 	defer cancel()
 	fd := udpSocket(t, ctx, w.A, "0.0.0.0:4000")
-	errc := make(chan error, 1)
-	go func() {
+	recv := w.actor("recv", func(ctx context.Context, t testing.TB) {
 		_, _, err := w.A.RecvFrom(ctx, fd, make([]byte, 10))
-		errc <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	must(t, w.A.Close(ctx, fd), "close")
-	select {
-	case err := <-errc:
 		wantErrno(t, err, syscall.EBADF, "recvfrom on a descriptor closed meanwhile")
-	case <-time.After(5 * time.Second):
-		t.Fatal("recvfrom still blocked 5s after close")
-	}
+	})
+	w.blockedIn("recv", "recvfrom fd "+fd.String())
+	must(t, w.A.Close(ctx, fd), "close")
+	w.wait(recv)
 	wantErrno(t, w.A.Close(ctx, fd), syscall.EBADF, "second close")
 }
 
@@ -140,7 +134,8 @@ func TestStackStopUnblocksCalls(t *testing.T) {
 	})
 	<-started
 	<-started
-	time.Sleep(20 * time.Millisecond) // let them block (the test is not an actor)
+	w.blockedIn("recv", "recvfrom fd "+rfd.String())
+	w.blockedIn("poll", "")
 	w.a.Stop()
 	w.wait(recv, poll)
 	_, err := w.A.Socket(ctx, sockets.Datagram, "late")

@@ -121,10 +121,15 @@ func TestVirtualReportsStuckActor(t *testing.T) {
 	stuck := make(chan error, 1)
 	c := NewVirtual(VirtualOptions{OnStuck: func(err error) { stuck <- err }})
 	defer c.Stop()
+	task := c.NewTask("runner", false)
+	done := make(chan struct{})
 	go func() {
-		t := c.NewTask("runner", false)
-		t.Sleep("recvfrom fd 3")
+		defer close(done)
+		task.Sleep("recvfrom fd 3")
+		task.Exit()
 	}()
+	// The actor leaves once the test is over, stuck or not.
+	defer func() { task.Wake(); <-done }()
 	select {
 	case err := <-stuck:
 		if !errors.Is(err, ErrStuck) || !strings.Contains(err.Error(), "runner waits in recvfrom fd 3") {
