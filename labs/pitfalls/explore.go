@@ -2,6 +2,7 @@ package pitfalls
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/netlab/netlab/core"
@@ -186,34 +187,40 @@ type actorState struct {
 	panic  any
 }
 
-// Ctx is an actor's handle on the scheduler.
+// Ctx is an actor's handle on the scheduler, or, when the actor runs for
+// real (RunForReal), on the other actors' progress.
 type Ctx struct {
 	s     *scheduler
 	index int
+	free  *freeRun // set when no scheduler runs the actors
 }
 
-// Note records what the actor did, for the trace.
+// Note records what the actor did, for the trace (nothing when the actor
+// runs for real).
 func (x *Ctx) Note(format string, args ...any) {
-	x.s.notes = append(x.s.notes, fmt.Sprintf(format, args...))
-}
-
-// Violate records a violation of the invariant seen by the actor.
-func (x *Ctx) Violate(format string, args ...any) {
-	if x.s.vio == "" {
-		x.s.vio = fmt.Sprintf(format, args...)
+	if x.s != nil {
+		x.s.notes = append(x.s.notes, fmt.Sprintf(format, args...))
 	}
 }
 
 // Wait parks the actor until ready returns true (a scheduling point of
-// its own, such as the tcpip goroutine waiting for work).
+// its own, such as the tcpip goroutine waiting for work); running for
+// real, it yields the processor until then.
 func (x *Ctx) Wait(p core.Point, ready func() bool) {
 	for !ready() {
+		if x.s == nil {
+			runtime.Gosched()
+			continue
+		}
 		x.s.Wait(p, ready)
 	}
 }
 
 // AllOthersDone reports whether every other actor has ended.
 func (x *Ctx) AllOthersDone() bool {
+	if x.free != nil {
+		return x.free.done.Load() == x.free.others
+	}
 	for i, a := range x.s.actors {
 		if i != x.index && !a.done {
 			return false

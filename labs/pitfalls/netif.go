@@ -23,7 +23,8 @@ func init() {
 			"netif_remove called from another goroutine can land between the check and the use: the frame " +
 			"is processed by a removed interface (in C, freed memory). netifapi.Remove runs the removal on " +
 			"the tcpip goroutine, between two turns, so nothing can come between a check and its use.",
-		build: buildNetifRemove,
+		build:    buildNetifRemove,
+		raceDemo: true,
 	})
 	register(&Pitfall{
 		Number: 2, Name: "netif-add",
@@ -34,7 +35,8 @@ func init() {
 			"goroutines adding at once both read the same values: the two netifs get the same index, or one " +
 			"list write overwrites the other and an interface goes missing. netifapi.Add makes each addition " +
 			"one message to the tcpip goroutine, which runs them one after the other.",
-		build: buildNetifAdd,
+		build:    buildNetifAdd,
+		raceDemo: true,
 	})
 	register(&Pitfall{
 		Number: 3, Name: "dhcp-stop",
@@ -46,7 +48,8 @@ func init() {
 			"stop the client in between; the handler then runs on a stopped client (in lwIP, on freed or " +
 			"cleared state). netifapi.DHCPStop stops the client on the tcpip goroutine, where its timers are " +
 			"cancelled in the same step, so a stopped client's timer never fires.",
-		build: buildDHCPStop,
+		build:    buildDHCPStop,
+		raceDemo: true,
 	})
 	register(&Pitfall{
 		Number: 7, Name: "core-direct",
@@ -57,7 +60,8 @@ func init() {
 			"an echo reply there and is about to put the IP header in front of it; a UDP send called directly " +
 			"from an application goroutine builds its datagram in the same buffer meanwhile, and a corrupt " +
 			"frame leaves. Calls through the sockets API run on the tcpip goroutine, one at a time.",
-		build: buildCoreDirect,
+		build:    buildCoreDirect,
+		raceDemo: true,
 	})
 }
 

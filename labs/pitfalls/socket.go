@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 	"syscall"
 
 	"github.com/netlab/netlab/sockets"
@@ -31,7 +32,8 @@ func init() {
 			"queue at once. Two receives at once copy the same datagram and lose the next; a close meanwhile " +
 			"frees the buffer a receive is copying. netlab's sockets take a datagram off the queue under the " +
 			"socket's lock and keep a close from freeing what a receive holds.",
-		build: buildSharedSocket,
+		build:    buildSharedSocket,
+		raceDemo: true,
 	})
 	register(&Pitfall{
 		Number: 6, Name: "unserialised-calls",
@@ -127,13 +129,18 @@ func buildSharedSocket(safe bool) (*Instance, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	var got []string
+	var (
+		mu  sync.Mutex // the actors may run for real (RunForReal)
+		got []string
+	)
 	recv := func(x *Ctx) {
 		b := make([]byte, 64)
 		n, err := a.Recv(ctx, fd, b)
 		x.Note("recv(%v) = %q, %v", fd, b[:n], errText(err))
 		if err == nil {
+			mu.Lock()
 			got = append(got, string(b[:n]))
+			mu.Unlock()
 		}
 	}
 	reader := Actor{Name: "reader", Run: recv}

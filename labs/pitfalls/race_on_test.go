@@ -1,0 +1,5 @@
+//go:build race
+
+package pitfalls
+
+const raceBuilt = true
