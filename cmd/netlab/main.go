@@ -129,6 +129,6 @@ usage, 3 missing privileges or host support, 130 interrupted.`,
 	addTUIFlags(root, &tf.speed, &tf.paused, &tf.noMouse)
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "write machine-readable JSON (versioned) instead of text")
 	root.PersistentFlags().StringVar(&g.logFile, "log", "", "write debug logs to `FILE` (never to the terminal)")
-	root.AddCommand(newTUICmd(g), newRunCmd(g), newLabsCmd(g), newValidateCmd(g), newCleanCmd(g), newVersionCmd(g))
+	root.AddCommand(newTUICmd(g), newRunCmd(g), newLabsCmd(g), newValidateCmd(g), newCleanCmd(g), newPitfallCmd(g), newVersionCmd(g))
 	return root
 }

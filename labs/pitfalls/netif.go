@@ -18,6 +18,7 @@ func init() {
 		Number: 1, Name: "netif-remove",
 		Title:     "an application goroutine removes a netif while the tcpip goroutine uses it",
 		Invariant: "no frame is handed to a netif after it was removed",
+		Unsafe:    "the core's unsafe door (core/unsafecore)",
 		Safe:      "netifapi.Remove",
 		Explanation: "The tcpip goroutine checks that eth0 is still there and then hands it a queued frame. " +
 			"netif_remove called from another goroutine can land between the check and the use: the frame " +
@@ -30,6 +31,7 @@ func init() {
 		Number: 2, Name: "netif-add",
 		Title:     "two goroutines add a netif at the same time",
 		Invariant: "every added netif is in the list, each with an index of its own",
+		Unsafe:    "the core's unsafe door (core/unsafecore)",
 		Safe:      "netifapi.Add",
 		Explanation: "netif_add reads the next free index and the netif list, then writes both back. Two " +
 			"goroutines adding at once both read the same values: the two netifs get the same index, or one " +
@@ -42,6 +44,7 @@ func init() {
 		Number: 3, Name: "dhcp-stop",
 		Title:     "an application goroutine stops DHCP while its timers run on the tcpip goroutine",
 		Invariant: "no DHCP timer runs on a stopped client",
+		Unsafe:    "the core's unsafe door (core/unsafecore)",
 		Safe:      "netifapi.DHCPStop",
 		Explanation: "The DHCP client's timers fire on the tcpip goroutine: the timer has been taken off the " +
 			"queue and its handler is about to run the client. dhcp_stop from an application goroutine can " +
@@ -55,6 +58,7 @@ func init() {
 		Number: 7, Name: "core-direct",
 		Title:     "a core function (a UDP send) called directly from a goroutine other than the tcpip goroutine",
 		Invariant: "every frame that leaves is intact: the echo reply carries the ping's data, the datagram the app's",
+		Unsafe:    "the core's unsafe door (core/unsafecore)",
 		Safe:      "sockets (socket, sendto)",
 		Explanation: "The core builds every outgoing packet in one scratch buffer. The tcpip goroutine has put " +
 			"an echo reply there and is about to put the IP header in front of it; a UDP send called directly " +

@@ -30,8 +30,9 @@ type Pitfall struct {
 	Invariant string
 	// Explanation says what goes wrong, why, and which API prevents it.
 	Explanation string
-	// Safe names the API the safe version goes through.
-	Safe string
+	// Unsafe names what the unsafe version goes through, Safe the API the
+	// safe version goes through.
+	Unsafe, Safe string
 	// build returns a fresh instance of the unsafe (safe false) or safe
 	// scenario.
 	build func(safe bool) (*Instance, error)

@@ -73,8 +73,8 @@ func TestExplorationIsDeterministic(t *testing.T) {
 // goroutine's inbox (netifapi and sockets then touch the core from the
 // caller's goroutine), the explorer finds the safe versions breaking.
 func TestBrokenSafePathIsCaught(t *testing.T) {
-	breakSafePath = true
-	defer func() { breakSafePath = false }()
+	BreakSafePath(true)
+	defer BreakSafePath(false)
 	for _, name := range []string{"netif-remove", "netif-add", "dhcp-stop"} {
 		p, _ := Lookup(name)
 		e, err := p.Explore(true)

@@ -15,6 +15,7 @@ func init() {
 		Number: 4, Name: "fd-reuse",
 		Title:     "a descriptor is closed and its number reused; a send on the old number goes to the wrong socket",
 		Invariant: "every datagram reaches the peer of the socket it was sent on (or the send fails)",
+		Unsafe:    "sockets without descriptor generations (classic)",
 		Safe:      "sockets with descriptor generations",
 		Explanation: "One goroutine closes descriptor 3 and opens a new socket, which gets the lowest free " +
 			"number: 3 again, connected elsewhere. Another goroutine still holds the old 3 and sends on it: " +
@@ -26,6 +27,7 @@ func init() {
 		Number: 5, Name: "shared-socket",
 		Title:     "one socket used by several goroutines at once (receive, receive and close) without full duplex",
 		Invariant: "each datagram is received once, whole, by one receive",
+		Unsafe:    "sockets without full-duplex support",
 		Safe:      "sockets with full-duplex support",
 		Explanation: "Without full-duplex support (lwIP without LWIP_NETCONN_FULLDUPLEX) a receive copies the " +
 			"datagram at the head of the socket's queue and takes it off afterwards, and a close frees the " +
@@ -39,6 +41,7 @@ func init() {
 		Number: 6, Name: "unserialised-calls",
 		Title:     "socket/bind/setsockopt/close on the same socket from goroutines the application does not serialise",
 		Invariant: "every call reaches the socket its caller meant, or fails with EBADF",
+		Unsafe:    "sockets without descriptor generations (classic)",
 		Safe:      "sockets with descriptor generations",
 		Explanation: "One goroutine binds descriptor 3 and sets SO_BROADCAST on it while another closes 3 and " +
 			"opens its own socket, which gets 3 again and binds it. Unserialised, the first goroutine's bind " +

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/netlab/netlab/core"
@@ -39,9 +40,16 @@ type world struct {
 	api   *sockets.API // nil unless the scenario uses sockets
 }
 
-// breakSafePath, set by tests only, makes the worlds' Calls skip the
-// inbox (core.Unsafe.BreakCalls) once they are built.
-var breakSafePath bool
+// breakSafePath, set by tests only (BreakSafePath), makes the worlds'
+// Calls skip the inbox (core.Unsafe.BreakCalls) once they are built.
+var breakSafePath atomic.Bool
+
+// BreakSafePath, when on, makes the safe versions' netifapi and sockets
+// calls skip the tcpip goroutine's inbox (core.Unsafe.BreakCalls), so that
+// they touch the core from the caller's goroutine. It is for tests that
+// the explorer, and whatever reports its results, catch a broken safe
+// path; it applies to worlds built after the call.
+func BreakSafePath(on bool) { breakSafePath.Store(on) }
 
 // newWorld builds stack a with eth0 on a wire, not started: its turns run
 // on whoever calls door.Turn (setup, then the tcpip actor).
@@ -121,7 +129,7 @@ func (w *world) tcpip() Actor {
 
 // instance wraps actors and checks into an Instance of this world.
 func (w *world) instance(actors []Actor, observe func(int, core.Point, any) string, check func() string) *Instance {
-	w.door.BreakCalls(breakSafePath)
+	w.door.BreakCalls(breakSafePath.Load())
 	return &Instance{
 		Actors:  actors,
 		Attach:  w.door.SetScheduler,
