@@ -523,18 +523,23 @@ func (a *actions) ChangeSpeed(dir int) tea.Cmd {
 	})
 }
 
-// Rerun closes the world and builds and starts a new one of the same lab.
+// Rerun builds and starts a new world of the same lab and then closes
+// the old one. When the build fails the old world keeps running (the
+// App keeps showing it) and the error is reported.
 func (a *actions) Rerun() tea.Cmd {
 	old, build := a.world, a.build
 	return func() tea.Msg {
-		if old != nil {
-			old.Close()
-		}
 		if build == nil {
 			return worldMsg{Err: fmt.Errorf("rerun is not available")}
 		}
 		w, err := build()
-		return worldMsg{World: w, Err: err}
+		if err != nil {
+			return worldMsg{Err: err}
+		}
+		if old != nil {
+			old.Close()
+		}
+		return worldMsg{World: w}
 	}
 }
 
