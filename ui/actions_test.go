@@ -411,7 +411,7 @@ func TestClockSpeedKeys(t *testing.T) {
 			t.Fatalf("after %s: %+v, status %q", c.key, r, d.status())
 		}
 		d.a.Refresh()
-		if !strings.Contains(header(), "▶ "+c.shown) {
+		if !strings.Contains(header(), "▶ running "+c.shown) {
 			t.Fatalf("after %s the header is %q", c.key, header())
 		}
 	}
@@ -432,5 +432,39 @@ func TestClockSpeedKeys(t *testing.T) {
 	d.a.Refresh()
 	if !strings.Contains(header(), speedString(0)) {
 		t.Fatalf("at full speed the header is %q", header())
+	}
+}
+
+// TestClockHeaderStates walks the virtual clock through its states with
+// space and "." and reads the header: running, paused, stepping (a
+// paused clock walked from deadline to deadline), paused again, running.
+func TestClockHeaderStates(t *testing.T) {
+	d := newDriver(t)
+	clockState := regexp.MustCompile(`virtual \d\d:\d\d:\d\d\.\d{3} (\S+ \S+) ×1 `)
+	state := func() string {
+		d.t.Helper()
+		d.a.Refresh()
+		h := strings.SplitN(plain(d.a.Render()), "\n", 2)[0]
+		m := clockState.FindStringSubmatch(h)
+		if m == nil {
+			d.t.Fatalf("no clock state in the header %q", h)
+		}
+		return m[1]
+	}
+	if got := state(); got != "▶ running" {
+		t.Fatalf("a running clock shows %q", got)
+	}
+	for _, c := range []struct{ key, want string }{
+		{"space", "⏸ paused"}, {".", "⏭ stepping"}, {".", "⏭ stepping"}, {"space", "▶ running"},
+		{".", "⏭ stepping"}, // "." pauses a running clock and steps it
+		{"space", "▶ running"}, {"space", "⏸ paused"},
+	} {
+		d.do(d.key(c.key))
+		if got := state(); got != c.want {
+			t.Fatalf("after %q the header shows %q, want %q", c.key, got, c.want)
+		}
+		if st := d.a.data.Clock; st.Stepping != (c.want == "⏭ stepping") || st.Paused == (c.want == "▶ running") {
+			t.Fatalf("after %q the clock's state is %+v", c.key, st)
+		}
 	}
 }

@@ -588,10 +588,12 @@ func (a *App) header() string {
 		switch {
 		case !c.Virtual:
 			clk = "real " + fmtClock(c.Now) + " ▶"
+		case c.Stepping:
+			clk = "virtual " + fmtClock(c.Now) + " ⏭ stepping " + speedString(c.Speed)
 		case c.Paused:
 			clk = "virtual " + fmtClock(c.Now) + " ⏸ paused " + speedString(c.Speed)
 		default:
-			clk = "virtual " + fmtClock(c.Now) + " ▶ " + speedString(c.Speed)
+			clk = "virtual " + fmtClock(c.Now) + " ▶ running " + speedString(c.Speed)
 		}
 	}
 	var tabs []string

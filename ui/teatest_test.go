@@ -205,7 +205,7 @@ func TestTeatestSendCounters(t *testing.T) {
 	w.Virtual.Resume()
 	s := startTUI(t, w)
 	s.keys("2")
-	scr := s.waitText("Interfaces · b", "Sockets · b", "▶ ×1")
+	scr := s.waitText("Interfaces · b", "Sockets · b", "▶ running ×1")
 	rx0, tx0, ok := netifCounters(scr, "eth0")
 	if !ok {
 		t.Fatalf("no counters of b's eth0:\n%s", scr)
@@ -332,7 +332,7 @@ func TestTeatestStepClock(t *testing.T) {
 	// space resumes and pauses; a step from wherever the clock stopped
 	// goes to the next deadline.
 	s.keys("space")
-	s.waitText("✔ clock: resumed", "▶ ×1")
+	s.waitText("✔ clock: resumed", "▶ running ×1")
 	s.keys("space")
 	s.waitText("✔ clock: paused", "⏸ paused")
 	scr = s.waitFor("the paused clock on the screen", func(scr string) bool {
