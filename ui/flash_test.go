@@ -100,3 +100,52 @@ func TestGoldenInterfacesTraffic(t *testing.T) {
 	}
 	golden(t, "panel-quickstart-interfaces-traffic-100x30", got)
 }
+
+// TestEventsPauseKeepsEvents pauses the Events panel with space, pings
+// meanwhile, and resumes: the log stood still while paused, its title
+// counted the new events, and on resume every one of them is there, in
+// order, with no hole (the world numbers its events one by one).
+func TestEventsPauseKeepsEvents(t *testing.T) {
+	d := newDriver(t)
+	d.a.setFocus(pEvents)
+	ev := d.a.panels[pEvents].(*eventsPanel)
+	d.key("space")
+	if !ev.paused {
+		t.Fatal("space did not pause the log")
+	}
+	n0 := len(ev.log)
+	last := ev.log[n0-1].ev.Seq
+	d.key("p")
+	d.typeIn("10.0.0.2")
+	if r := d.do(d.key("enter")); !strings.Contains(r.Detail, "3/3 replies") {
+		t.Fatalf("ping: %+v", r)
+	}
+	// a → b: 3 requests and replies, each out of one netif and into the
+	// other, so at least 12 events.
+	refreshUntil(t, d.a, func() bool { return len(ev.pending) >= 12 })
+	if len(ev.log) != n0 {
+		t.Fatalf("the paused log grew from %d to %d events", n0, len(ev.log))
+	}
+	if title := ev.Title(); !strings.Contains(title, "⏸ paused ("+strconv.Itoa(len(ev.pending))+" new)") {
+		t.Fatalf("title %q with %d pending", title, len(ev.pending))
+	}
+	d.key("space")
+	if ev.paused || len(ev.pending) != 0 {
+		t.Fatal("space did not resume the log")
+	}
+	if len(ev.log) < n0+12 {
+		t.Fatalf("after resuming the log has %d events, want at least %d", len(ev.log), n0+12)
+	}
+	for i, e := range ev.log[n0:] {
+		if e.ev.Seq != last+uint64(i)+1 {
+			t.Fatalf("event %d after the pause has seq %d, want %d: a hole", i, e.ev.Seq, last+uint64(i)+1)
+		}
+	}
+	// Following, the newest event is selected and shown.
+	if ev.list.selected() != len(ev.log)-1 {
+		t.Fatalf("selected %d of %d after resuming", ev.list.selected(), len(ev.log))
+	}
+	if got := plain(d.a.Render()); !strings.Contains(got, ev.log[len(ev.log)-1].line()) {
+		t.Fatalf("the newest event is not on the screen:\n%s", got)
+	}
+}
