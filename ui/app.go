@@ -650,25 +650,64 @@ func (a *App) statusLine() string {
 	return " " + a.styles.Err.Render(s)
 }
 
-// helpBar shows the focused panel's keys, then the global ones.
+// helpBar shows the focused panel's keys, then the global ones, and
+// always "? all keys" and "q quit": when the line is too narrow for every
+// key, the global keys go first (the least used first, "tab next panel"
+// last of all), then the panel's own from the last.
 func (a *App) helpBar() string {
-	var bs []key.Binding
+	k := a.keys
 	if a.form != nil {
-		bs = []key.Binding{a.keys.Submit, a.keys.NextField, a.keys.Cancel}
-	} else {
-		own := a.panels[a.focus].Keys()
-		for _, b := range own {
-			switch b.Help().Key {
-			case "↑/k", "↓/j", "pgup", "pgdn", "g", "G", "esc":
-				continue // in the full help
-			}
-			bs = append(bs, b)
-		}
-		k := a.keys
-		bs = append(bs, k.NextPanel, k.PrevNode, k.NextNode, k.Ping, k.Pause, k.Step, k.Faster, k.Slower, k.Help, k.Quit)
+		return a.fitHelp(nil, []key.Binding{k.Submit, k.NextField, k.Cancel})
 	}
-	a.help.SetWidth(a.w - 1)
-	return " " + a.help.ShortHelpView(bs)
+	var own []key.Binding
+	for _, b := range a.panels[a.focus].Keys() {
+		switch b.Help().Key {
+		case "↑/k", "↓/j", "pgup", "pgdn", "g", "G", "esc":
+			continue // in the full help
+		}
+		own = append(own, b)
+	}
+	// Shown in this order; kept by priority (kept[i] says whether).
+	shown := append(own, k.NextPanel, k.PrevNode, k.NextNode, k.Ping, k.Pause, k.Step, k.Faster, k.Slower)
+	n := len(own)
+	prio := make([]int, 0, len(shown)) // indexes into shown, most wanted first
+	prio = append(prio, n)             // tab
+	for i := range own {
+		prio = append(prio, i)
+	}
+	// pause, step, ping, ←, →, +, -.
+	prio = append(prio, n+4, n+5, n+3, n+1, n+2, n+6, n+7)
+	return a.fitHelp(shown, []key.Binding{k.Help, k.Quit}, prio...)
+}
+
+// fitHelp renders the help line: shown's keys in their order, as many
+// as fit by prio (indexes into shown, most wanted first; none: all in
+// order), then always.
+func (a *App) fitHelp(shown, always []key.Binding, prio ...int) string {
+	if len(prio) == 0 {
+		for i := range shown {
+			prio = append(prio, i)
+		}
+	}
+	a.help.SetWidth(0)
+	width := a.w - 1
+	for keep := len(prio); keep >= 0; keep-- {
+		want := make([]bool, len(shown))
+		for _, i := range prio[:keep] {
+			want[i] = true
+		}
+		var bs []key.Binding
+		for i, b := range shown {
+			if want[i] {
+				bs = append(bs, b)
+			}
+		}
+		bs = append(bs, always...)
+		if v := a.help.ShortHelpView(bs); ansiWidth(v) <= width || keep == 0 {
+			return " " + v
+		}
+	}
+	return ""
 }
 
 // fullHelp is the ? overlay: every key, by where it works.
