@@ -86,6 +86,9 @@ type App struct {
 	help     help.Model
 	status   string
 	statusOK bool
+	// failed is why the TUI quit on its own: a stack's tcpip goroutine
+	// panicked (Err).
+	failed error
 }
 
 // New returns the TUI of a started world.
@@ -116,6 +119,26 @@ func New(w *run.World, o Options) *App {
 	a.statusOK = true
 	a.Refresh()
 	return a
+}
+
+// Err returns why the TUI quit on its own, nil after a quit the person
+// asked for: a *core.PanicError when a stack's tcpip goroutine panicked.
+func (a *App) Err() error { return a.failed }
+
+// stackFailure returns the first stack of the world whose tcpip goroutine
+// panicked (core.Stack.Err), nil if none.
+func (a *App) stackFailure() error {
+	if a.world == nil {
+		return nil
+	}
+	for _, n := range a.world.Nodes {
+		if n.Stack != nil {
+			if err := n.Stack.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // World returns the world the TUI shows now (a rerun replaces it).
@@ -228,6 +251,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tickMsg:
 		a.Refresh()
+		if err := a.stackFailure(); err != nil {
+			// The stack has stopped: quit, so that the terminal is
+			// restored and the command can say what happened.
+			a.failed = err
+			return a, tea.Quit
+		}
 		if p := a.env.act.Progress(); p != "" {
 			a.status, a.statusOK = p, true
 		}

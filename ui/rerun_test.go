@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/netlab/netlab/core"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 )
@@ -125,5 +126,31 @@ func TestRerun(t *testing.T) {
 		if s.Local.Port() == 6100 {
 			t.Fatalf("the new world shows the old world's socket %v", s.Local)
 		}
+	}
+}
+
+// TestStackPanicQuits makes b's tcpip goroutine panic: the next tick
+// quits the program (so that Bubble Tea restores the terminal) and Err
+// says which stack panicked with what.
+func TestStackPanicQuits(t *testing.T) {
+	w := quietWorld(t, "quickstart")
+	a := newTestApp(t, w, 140, 45)
+	if _, cmd := a.Update(tickMsg{}); cmd != nil || a.Err() != nil {
+		t.Fatalf("a tick of a healthy world: %v, %v", cmd, a.Err())
+	}
+	if err := w.Node("b").Stack.Post(func(*core.Core) { panic("planted on b") }); err != nil {
+		t.Fatal(err)
+	}
+	<-w.Node("b").Stack.Done()
+	_, cmd := a.Update(tickMsg{})
+	if cmd == nil {
+		t.Fatal("no command after the panic")
+	}
+	if _, quit := cmd().(tea.QuitMsg); !quit {
+		t.Fatal("the tick after a stack's panic does not quit")
+	}
+	var pe *core.PanicError
+	if err := a.Err(); !errors.As(err, &pe) || pe.Stack != "b" || pe.Value != "planted on b" {
+		t.Fatalf("Err: %v", err)
 	}
 }

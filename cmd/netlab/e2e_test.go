@@ -22,6 +22,7 @@ import (
 	"github.com/charmbracelet/x/vt"
 	"go.uber.org/goleak"
 
+	"github.com/netlab/netlab/core"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/ui"
@@ -336,7 +337,8 @@ func (b *syncBuffer) Bytes() []byte {
 }
 
 // panicky is the TUI with a fault planted: it panics on the key "!" in
-// Update, in View after "#", and in a command's goroutine after "@".
+// Update, in View after "#", in a command's goroutine after "@", and on
+// stack a's tcpip goroutine after "$".
 type panicky struct {
 	*ui.App
 	inView bool
@@ -351,6 +353,8 @@ func (p *panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			p.inView = true
 		case "@":
 			return p, func() tea.Msg { panic("planted: a command") }
+		case "$":
+			_ = p.World().Node("a").Stack.Post(func(*core.Core) { panic("planted: tcpip a") })
 		}
 	}
 	_, cmd := p.App.Update(msg)
@@ -365,13 +369,15 @@ func (p *panicky) View() tea.View {
 }
 
 // TestPanicRestoresTerminal runs the TUI through runProgram (as runTUI
-// does) with a panic planted in Update, in View and in a command: the
-// program returns an error, its output ends by leaving the alternate
-// screen and showing the cursor, the world is closed and no goroutine is
-// left behind. (Bubble Tea prints each panic and its stack on stderr, as
-// it would for a person, once the terminal is restored.)
+// does) with a panic planted in Update, in View, in a command and on a
+// stack's tcpip goroutine: the program returns an error (Bubble Tea's
+// panic) or quits with the App's Err (the stack's, which runTUI prints
+// with its trace), its output ends by leaving the alternate screen and
+// showing the cursor, the world is closed and no goroutine is left
+// behind. (Bubble Tea prints each panic of its own and its stack on
+// stderr, as it would for a person, once the terminal is restored.)
 func TestPanicRestoresTerminal(t *testing.T) {
-	for _, key := range []string{"!", "#", "@"} {
+	for _, key := range []string{"!", "#", "@", "$"} {
 		t.Run(key, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			lab, err := labs.Builtin("quickstart")
@@ -412,7 +418,18 @@ func TestPanicRestoresTerminal(t *testing.T) {
 			case <-time.After(e2eWait):
 				t.Fatalf("the program did not end in %v after a panic", e2eWait)
 			}
-			if !errors.Is(err, tea.ErrProgramPanic) {
+			if key == "$" {
+				var pe *core.PanicError
+				if err != nil || !errors.As(app.Err(), &pe) || pe.Stack != "a" {
+					t.Fatalf("runProgram returned %v, the App's Err is %v; want nil and a's panic", err, app.Err())
+				}
+				var report bytes.Buffer
+				reportFailure(&report, app.Err())
+				if got := report.String(); !strings.HasPrefix(got, "netlab: stack a: the tcpip goroutine panicked: planted: tcpip a\n\ngoroutine ") ||
+					!strings.Contains(got, "e2e_test.go") {
+					t.Fatalf("the report of the panic:\n%s", got)
+				}
+			} else if !errors.Is(err, tea.ErrProgramPanic) {
 				t.Fatalf("runProgram returned %v, want ErrProgramPanic", err)
 			}
 
