@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -280,6 +281,72 @@ func TestE2ETmux(t *testing.T) {
 	} else {
 		t.Logf("--log wrote %d bytes", fi.Size())
 	}
+}
+
+// TestE2ETmuxLab runs "netlab tui router --paused" in tmux with NO_COLOR
+// set: the named lab opens with its nodes and the clock paused, "."
+// steps it (the header says stepping), R reruns the lab into a new world,
+// no escape sequence on the screen sets a colour, and q exits 0 with the
+// terminal restored. A lab that does not exist exits 2 before the TUI
+// starts, saying so.
+func TestE2ETmuxLab(t *testing.T) {
+	tm := newTmux(t)
+	bin := buildNetlab(t, true)
+	logFile := filepath.Join(t.TempDir(), "netlab.log")
+	tm.startShell()
+
+	tm.typeText(fmt.Sprintf("%s tui nosuchlab; echo EXIT=$?", bin))
+	tm.keys("Enter")
+	scr := tm.waitFor("the shell", func(scr string) bool {
+		return strings.Contains(scr, "\nEXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+	})
+	if !strings.Contains(scr, "\nEXIT=2\n") || !strings.Contains(scr, "nosuchlab") {
+		t.Fatalf("netlab tui nosuchlab:\n%s", scr)
+	}
+	tm.checkRestored("after a lab that does not exist")
+
+	tm.typeText(fmt.Sprintf("clear; NO_COLOR=1 %s tui router --paused --log %s; echo EXIT=$?", bin, logFile))
+	tm.keys("Enter")
+	scr = tm.waitText("netlab · router", "⏸ paused", "[1:h1]", "2:r", "3:h2", "Interfaces · h1", "Lab: router")
+	if tm.pane("#{alternate_on}") != "1" {
+		t.Fatalf("the TUI is not on the alternate screen:\n%s", scr)
+	}
+	// The steps wait for the clock: "." walks it.
+	tm.keys(".")
+	tm.waitFor("the clock stepping", func(scr string) bool {
+		return strings.Contains(scr, "⏭ stepping") && strings.HasPrefix(statusOf(scr), "✔ clock step")
+	})
+	// NO_COLOR: styles (bold, reverse) but no colour (39 and 49, the
+	// terminal's default colours, are how tmux resets them).
+	raw := tm.run("capture-pane", "-e", "-p", "-t", "e2e")
+	if m := regexp.MustCompile("\x1b\\[[0-9;:]*m").FindAllString(raw, -1); len(m) == 0 {
+		t.Errorf("capture-pane -e shows no style at all: the check below sees nothing")
+	} else {
+		for _, seq := range m {
+			for _, p := range strings.FieldsFunc(seq[2:len(seq)-1], func(r rune) bool { return r == ';' || r == ':' }) {
+				if n, _ := strconv.Atoi(p); n != 39 && n != 49 && ((n >= 30 && n <= 48) || (n >= 90 && n <= 107)) {
+					t.Fatalf("with NO_COLOR the screen sets a colour: %q", seq)
+				}
+			}
+		}
+	}
+	// R: a new world of the same lab, the clock paused again at 0.
+	tm.keys("space")
+	tm.waitText("▶ running")
+	tm.keys("R")
+	tm.waitFor("the rerun", func(scr string) bool {
+		return statusOf(scr) == "✔ rerun: a new world of router is running"
+	})
+	tm.waitText("⏸ paused", "virtual 00:00:00.000")
+
+	tm.keys("q")
+	scr = tm.waitFor("the shell", func(scr string) bool {
+		return strings.Contains(scr, "EXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+	})
+	if !regexp.MustCompile(`(?m)^EXIT=0$`).MatchString(scr) {
+		t.Fatalf("netlab tui router did not exit with status 0:\n%s", scr)
+	}
+	tm.checkRestored("after q")
 }
 
 // TestE2ETmuxSignals sends SIGTERM and SIGINT to the binary while its
