@@ -13,6 +13,7 @@ import (
 
 	"github.com/netlab/netlab/core/link/mem"
 	"github.com/netlab/netlab/core/wire"
+	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/netifapi"
 	"github.com/netlab/netlab/sockets"
@@ -93,6 +94,9 @@ func (a *actions) do(what string, timeout time.Duration, fn func(ctx context.Con
 
 func (a *actions) stack(node string) (*run.Node, error) {
 	n := a.world.Node(node)
+	if n != nil && n.Kind == labs.KindKernel {
+		return nil, fmt.Errorf("%s is a kernel node: the TUI shows it, exec steps change it", node)
+	}
 	if n == nil || n.Stack == nil {
 		return nil, fmt.Errorf("no stack named %q", node)
 	}
@@ -461,6 +465,23 @@ func (a *actions) Impair(id string, imp mem.Impairments) tea.Cmd {
 		}
 		err := l.Pipe.SetImpairments(imp)
 		return resultMsg{What: "impair " + id, Detail: imp.String(), Err: err}
+	}
+}
+
+// Capture starts (on) or stops a capture of link id: a pcap file at the
+// world's CapturePath, written off the loop by the world's capture.
+func (a *actions) Capture(id string, on bool) tea.Cmd {
+	w := a.world
+	return func() tea.Msg {
+		if on {
+			path := w.CapturePath(id)
+			if err := w.StartCapture(id, path); err != nil {
+				return resultMsg{What: "capture " + id, Err: err}
+			}
+			return resultMsg{What: "capture " + id, Detail: "writing " + path}
+		}
+		st, err := w.StopCapture(id)
+		return resultMsg{What: "capture " + id + " stopped", Detail: fmt.Sprintf("%d frames written to %s", st.Stats.Written, st.Path), Err: err}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 )
 
@@ -89,11 +90,18 @@ type App struct {
 	// failed is why the TUI quit on its own: a stack's tcpip goroutine
 	// panicked (Err).
 	failed error
+	// kernel is the last read of the kernel nodes' devices, by node;
+	// kernelAt when the next read was asked for, kernelBusy while it runs;
+	// readKernel reads one node (tests replace it).
+	kernel     map[string]*KernelData
+	kernelAt   time.Time
+	kernelBusy bool
+	readKernel func(w *run.World, node string) ([]KernelLink, error)
 }
 
 // New returns the TUI of a started world.
 func New(w *run.World, o Options) *App {
-	a := &App{opts: o, world: w, styles: NewStyles(!o.NoColor), keys: DefaultKeyMap()}
+	a := &App{opts: o, world: w, styles: NewStyles(!o.NoColor), keys: DefaultKeyMap(), readKernel: readKernelLinks}
 	a.env = &env{styles: &a.styles, keys: &a.keys, act: &actions{world: w, build: o.Rebuild}}
 	e := a.env
 	a.panels = [nPanels]Panel{
@@ -144,8 +152,22 @@ func (a *App) stackFailure() error {
 // World returns the world the TUI shows now (a rerun replaces it).
 func (a *App) World() *run.World { return a.world }
 
-// Init starts the tick.
-func (a *App) Init() tea.Cmd { return a.tickCmd() }
+// Init starts the tick and the first read of the kernel nodes.
+func (a *App) Init() tea.Cmd { return tea.Batch(a.tickCmd(), a.kernelCmd()) }
+
+// kernelCmd reads the kernel nodes' devices off the UI goroutine, when
+// the world has kernel nodes, no read runs and the last is kernelEvery
+// old; nil otherwise.
+func (a *App) kernelCmd() tea.Cmd {
+	if a.kernelBusy || time.Since(a.kernelAt) < kernelEvery {
+		return nil
+	}
+	cmd := readKernelCmd(a.world, a.readKernel)
+	if cmd != nil {
+		a.kernelBusy, a.kernelAt = true, time.Now()
+	}
+	return cmd
+}
 
 func (a *App) tickCmd() tea.Cmd {
 	d := a.opts.Tick
@@ -166,16 +188,40 @@ func (a *App) Refresh() {
 	if w := a.world; w != nil {
 		d.Lab = w.Lab
 		d.Clock = w.ClockState()
-		snaps := w.Snapshots()
 		for _, n := range w.Nodes {
-			if n.Stack != nil {
-				d.Nodes = append(d.Nodes, n.Name)
+			switch {
+			case n.Stack != nil:
+				d.Nodes, d.Kinds = append(d.Nodes, n.Name), append(d.Kinds, n.Kind)
+				d.Stacks, d.Kernels = append(d.Stacks, n.Stack.Snapshot()), append(d.Kernels, nil)
+			case n.Kind == labs.KindKernel:
+				d.Nodes, d.Kinds = append(d.Nodes, n.Name), append(d.Kinds, n.Kind)
+				d.Stacks, d.Kernels = append(d.Stacks, nil), append(d.Kernels, a.kernel[n.Name])
 			}
 		}
-		d.Stacks = snaps
 		stats := w.LinkStats()
+		capturing := map[string]run.CaptureStatus{}
+		for _, c := range w.Captures() {
+			capturing[c.Link] = c
+		}
 		for i, l := range w.Links {
-			d.Links = append(d.Links, LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Stats: stats[i]})
+			ld := LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Type: l.Spec.Type, Stats: stats[i]}
+			if ld.Type == "" {
+				ld.Type = labs.LinkPipe
+			}
+			if l.Spec.Type == labs.LinkTAP {
+				k := l.Spec.A
+				if w.Node(k.Node) == nil || w.Node(k.Node).Kind != labs.KindKernel {
+					k = l.Spec.B
+				}
+				ld.Device = k.Interface
+				if ns := namespaceOf(w, k.Node); ns != "" {
+					ld.Device += " in netns " + ns
+				}
+			}
+			if c, ok := capturing[l.ID]; ok {
+				ld.Capture, ld.Captured = c.Path, c.Stats.Written
+			}
+			d.Links = append(d.Links, ld)
 		}
 		for _, n := range w.Nodes {
 			if n.Switch != nil {
@@ -260,7 +306,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if p := a.env.act.Progress(); p != "" {
 			a.status, a.statusOK = p, true
 		}
-		return a, a.tickCmd()
+		return a, tea.Batch(a.tickCmd(), a.kernelCmd())
+	case kernelMsg:
+		a.kernelBusy = false
+		if msg.world == a.world {
+			a.kernel = msg.nodes
+			a.Refresh()
+		}
+		return a, nil
 	case resultMsg:
 		a.env.act.progress.Store(nil)
 		a.setResult(msg)
@@ -273,6 +326,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.world = msg.World
 		a.env.act.world = msg.World
+		a.kernel, a.kernelAt = nil, time.Time{}
 		a.status, a.statusOK = "✔ rerun: a new world of "+msg.World.Lab.Name+" is running", true
 		a.resetPanels()
 		a.Refresh()
@@ -628,6 +682,9 @@ func (a *App) header() string {
 	var tabs []string
 	if d != nil {
 		for i, n := range d.Nodes {
+			if i < len(d.Kinds) && d.Kinds[i] == labs.KindKernel {
+				n += " (kernel)"
+			}
 			t := fmt.Sprintf(" %d:%s ", i+1, n)
 			if i == d.Node {
 				tabs = append(tabs, st.ActiveTab.Render(fmt.Sprintf("[%d:%s]", i+1, n)))
@@ -752,8 +809,8 @@ func (a *App) fullHelp() string {
 			k.DHCPStart, k.DHCPStop, k.DHCPRenew, k.DHCPRelease, k.DHCPInform}},
 		{"dhcp", []key.Binding{k.ServerStart, k.ServerStop}},
 		{"routes", []key.Binding{k.Add, k.Remove, k.Forwarding}},
-		{"sockets", []key.Binding{k.Add, k.Bind, k.Connect, k.Send, k.Remove}},
-		{"links", []key.Binding{k.Impair}},
+		{"sockets", []key.Binding{k.Add, k.Listen, k.Dial, k.Bind, k.Connect, k.Send, k.Remove, k.Reset}},
+		{"links", []key.Binding{k.Impair, k.Capture}},
 		{"events", []key.Binding{k.PauseLog, k.Detail}},
 		{"forms", []key.Binding{k.Submit, k.NextField, k.PrevField, k.Cancel}},
 	}
