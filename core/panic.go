@@ -17,6 +17,7 @@ type PanicError struct {
 	Trace []byte
 }
 
+// Error says which stack panicked and with what.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("stack %s: the tcpip goroutine panicked: %v", e.Stack, e.Value)
 }
