@@ -112,7 +112,7 @@ func (d *driver) routes(node string) []snapshot.Route {
 
 // selectRow selects the first row of the focused list whose text
 // matches pred, refreshing until there is one.
-func (d *driver) selectRow(what string, n func() int, text func(i int) string, sel func(i int), pred func(s string) bool) {
+func (d *driver) selectRow(n func() int, text func(i int) string, sel func(i int), pred func(s string) bool) {
 	d.t.Helper()
 	refreshUntil(d.t, d.a, func() bool {
 		for i := range n() {
@@ -129,7 +129,7 @@ func (d *driver) selectRow(what string, n func() int, text func(i int) string, s
 func (d *driver) selectNetif(name string) {
 	d.t.Helper()
 	p := d.a.panels[pInterfaces].(*interfacesPanel)
-	d.selectRow("netif "+name, p.Len, func(i int) string { return p.netifs[i].Name },
+	d.selectRow(p.Len, func(i int) string { return p.netifs[i].Name },
 		func(i int) { p.list.sel = i }, func(s string) bool { return s == name })
 }
 
@@ -284,7 +284,7 @@ func TestRouteActions(t *testing.T) {
 
 	// x on the on-link route is refused, and changes nothing.
 	sel := func(static bool) {
-		d.selectRow("route", rp.Len, rp.Text, func(i int) { rp.list.sel = i }, func(s string) bool {
+		d.selectRow(rp.Len, rp.Text, func(i int) { rp.list.sel = i }, func(s string) bool {
 			return strings.HasSuffix(s, " on-link") != static
 		})
 	}
@@ -326,7 +326,7 @@ func TestUDPSocketActions(t *testing.T) {
 		return nil
 	}
 	selectMine := func() {
-		d.selectRow("tui's socket", sp.Len, func(i int) string { return sp.socks[i].Owner },
+		d.selectRow(sp.Len, func(i int) string { return sp.socks[i].Owner },
 			func(i int) { sp.list.sel = i }, func(s string) bool { return s == "tui" })
 	}
 	d.key("a")

@@ -670,7 +670,7 @@ func (a *App) header() string {
 		c := d.Clock
 		switch {
 		case !c.Virtual:
-			clk = "real " + fmtClock(c.Now) + " ▶"
+			clk = "real " + fmtClock(c.Now) + " ▶ running"
 		case c.Stepping:
 			clk = "virtual " + fmtClock(c.Now) + " ⏭ stepping " + speedString(c.Speed)
 		case c.Paused:
