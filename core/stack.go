@@ -66,6 +66,7 @@ type Stack struct {
 	publish  atomic.Bool // someone asked for a fresh snapshot
 	started  atomic.Bool
 	stopOnce sync.Once
+	panicked atomic.Pointer[PanicError] // set when the tcpip goroutine panicked (panic.go)
 }
 
 // request is one message to the tcpip goroutine: fn runs there; abort
@@ -258,6 +259,7 @@ func (s *Stack) LatestSnapshot() *snapshot.Stack { return s.snap.Load() }
 
 // loop is the tcpip goroutine.
 func (s *Stack) loop() {
+	defer s.recoverLoop()
 	c := s.core
 	for {
 		s.task.Sleep("idle")
