@@ -26,34 +26,12 @@ type validator struct {
 	pings     map[string]int // ping id -> step index
 	lastPing  int
 	lastExec  int // the latest foreground exec's step index, or -1
-	// addrs holds the static addresses interfaces have now, by
-	// "node:interface".
-	addrs map[string]vaddr
+	// addrs holds the static addresses of the interfaces as the steps
+	// so far have left them.
+	addrs addressBook
 	// segments maps each link end ("node:interface", or a switch's name)
 	// to its Ethernet segment: the ends that pipes and switches join.
 	segments map[string]*vsegment
-}
-
-// vaddr is an interface's static address and where the lab gives it.
-type vaddr struct {
-	prefix netip.Prefix
-	path   string
-}
-
-// vsegment is one Ethernet segment: the link ends that hear each other's
-// broadcasts.
-type vsegment struct {
-	link   string // the first link joining it
-	sw     string // a switch in it, "" when it is one pipe
-	parent *vsegment
-}
-
-// root returns the segment s was merged into.
-func (s *vsegment) root() *vsegment {
-	for s.parent != nil {
-		s = s.parent
-	}
-	return s
 }
 
 // vnode is a node as the steps so far have left it.
@@ -106,7 +84,7 @@ func (d *decoder) validate(lab *Lab) {
 		pings:     map[string]int{},
 		lastPing:  -1,
 		lastExec:  -1,
-		addrs:     map[string]vaddr{},
+		addrs:     newAddressBook(),
 		segments:  map[string]*vsegment{},
 	}
 	v.checkNodes()
@@ -447,7 +425,7 @@ func (v *validator) checkSteps() {
 			vn := v.stack(ap+".node", a.Node, "remove-interface")
 			if v.checkIface(ap+".name", vn, a.Name) {
 				v.removeIface(vn, a.Name)
-				delete(v.addrs, a.Node+":"+a.Name)
+				v.addrs.forget(a.Node + ":" + a.Name)
 				if ep := v.endpoints[a.Node+":"+a.Name]; ep != nil {
 					ep.attached = false
 				}
@@ -640,80 +618,4 @@ func (v *validator) checkAddInterface(a *AddInterface, path string) {
 			v.errorf(path+".link", "unknown link %q", a.Link)
 		}
 	}
-}
-
-// checkAddresses joins the links into Ethernet segments and checks the
-// addresses the nodes start with (steps change them later).
-func (v *validator) checkAddresses() {
-	for _, l := range v.lab.Links {
-		var ends []*vsegment
-		for _, ep := range []Endpoint{l.A, l.B} {
-			kind := v.kindOf(ep.Node)
-			if kind == "" || (kind == KindSwitch) != (ep.Interface == "") {
-				continue // reported
-			}
-			key := ep.String()
-			if kind == KindSwitch {
-				key = ep.Node
-			}
-			seg := v.segments[key]
-			if seg == nil {
-				seg = &vsegment{link: l.ID}
-				if kind == KindSwitch {
-					seg.sw = ep.Node
-				}
-				v.segments[key] = seg
-			}
-			ends = append(ends, seg.root())
-		}
-		if len(ends) == 2 && ends[0] != ends[1] {
-			ends[1].parent = ends[0]
-			if ends[0].sw == "" {
-				ends[0].sw = ends[1].sw
-			}
-		}
-	}
-	for _, n := range v.lab.Nodes {
-		ip := childPath(nodePath(n.Name), "interfaces")
-		for _, itf := range n.Interfaces {
-			v.setAddress(n.Name, itf.Name, itf.Address, childPath(ip, itf.Name)+".address")
-		}
-	}
-}
-
-// setAddress gives node:iface address p (none when p is the zero
-// Prefix), given at path, and reports it when it overlaps a subnet of
-// another of the node's interfaces, or when an interface on the same
-// Ethernet segment already has its address. Addresses already reported
-// as impossible are left out.
-func (v *validator) setAddress(node, iface string, p netip.Prefix, path string) {
-	key := node + ":" + iface
-	delete(v.addrs, key)
-	if !p.IsValid() || ifaceAddrProblem(p) != "" {
-		return
-	}
-	var seg *vsegment
-	if s := v.segments[key]; s != nil {
-		seg = s.root()
-	}
-	for _, other := range slices.Sorted(maps.Keys(v.addrs)) {
-		o := v.addrs[other]
-		line := lookupPos(v.d.pos, o.path).Line
-		otherNode, _, _ := cutColon(other)
-		if otherNode == node && o.prefix.Masked().Overlaps(p.Masked()) {
-			v.errorf(path, "%s overlaps %s of %s (line %d): one node's interfaces need subnets that do not overlap, or its routes cannot tell which interface reaches an address",
-				p, o.prefix, other, line)
-			break
-		}
-		if s := v.segments[other]; o.prefix.Addr() == p.Addr() && seg != nil && s != nil && s.root() == seg {
-			where := "on the same link " + seg.link
-			if seg.sw != "" {
-				where = "on the same segment (through switch " + seg.sw + ")"
-			}
-			v.errorf(path, "%s is already the address of %s (line %d), %s: every interface on a segment needs an address of its own, or ARP answers for both",
-				p.Addr(), other, line, where)
-			break
-		}
-	}
-	v.addrs[key] = vaddr{prefix: p, path: path}
 }
