@@ -25,12 +25,14 @@ import (
 //   - references: unknown nodes, interfaces, links, sockets and pings, and
 //     things used before they exist or after they are gone;
 //   - uniqueness: duplicate link ids, socket ids, ping ids, MACs (derived
-//     ones too), static ARP entries, app ports, an interface on two links;
+//     ones too), static ARP entries, app ports, an interface on two links,
+//     an address on two interfaces of one Ethernet segment (a pipe, or
+//     the links of a switch);
 //   - relations: both ends of a link the same, steps going back in time,
 //     min above max, a send without a destination on an unconnected socket,
-//     a DHCP pool that ends before it starts or lies outside its subnet,
-//     t1 and t2 out of order, an interface with an address and a DHCP
-//     client, or down with one;
+//     subnets that overlap on one node, a DHCP pool that ends before it
+//     starts or lies outside its subnet, t1 and t2 out of order, an
+//     interface with an address and a DHCP client, or down with one;
 //   - values whose meaning the pattern cannot see: an interface address that
 //     is its network's own or broadcast address (or loopback, multicast), a
 //     route's host bits, port 0 or 0.0.0.0 where a peer is needed, a zero
@@ -256,6 +258,8 @@ func TestBuiltinLabsMatchTheSchema(t *testing.T) {
 // broken lab added without a class here fails the test.
 var brokenClass = map[string]string{
 	"add-interface":              "loader", // interfaces that do not exist (yet), links that do not name them
+	"address-duplicate":          "loader", // one address twice on a segment
+	"address-overlap":            "loader", // subnets that overlap on one node
 	"address":                    "schema", // /0 on an interface; network, broadcast, loopback addresses are the loader's
 	"aliases":                    "yaml",   // an alias to no anchor
 	"apps":                       "schema",

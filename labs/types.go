@@ -309,7 +309,8 @@ type Impairments struct {
 	Loss Percent
 	// Duplicate is the share of frames delivered twice.
 	Duplicate Percent
-	// Reorder is the share of frames held back behind the next one.
+	// Reorder is the share of frames delivered at once, skipping Delay,
+	// Jitter and Rate, ahead of the frames still on their way.
 	Reorder Percent
 	// Corrupt is the share of frames with a flipped bit.
 	Corrupt Percent

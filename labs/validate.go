@@ -26,6 +26,12 @@ type validator struct {
 	pings     map[string]int // ping id -> step index
 	lastPing  int
 	lastExec  int // the latest foreground exec's step index, or -1
+	// addrs holds the static addresses of the interfaces as the steps
+	// so far have left them.
+	addrs addressBook
+	// segments maps each link end ("node:interface", or a switch's name)
+	// to its Ethernet segment: the ends that pipes and switches join.
+	segments map[string]*vsegment
 }
 
 // vnode is a node as the steps so far have left it.
@@ -78,9 +84,12 @@ func (d *decoder) validate(lab *Lab) {
 		pings:     map[string]int{},
 		lastPing:  -1,
 		lastExec:  -1,
+		addrs:     newAddressBook(),
+		segments:  map[string]*vsegment{},
 	}
 	v.checkNodes()
 	v.checkLinks()
+	v.checkAddresses()
 	v.checkClock()
 	v.checkSteps()
 	for _, key := range slices.Sorted(maps.Keys(v.endpoints)) {
@@ -416,13 +425,16 @@ func (v *validator) checkSteps() {
 			vn := v.stack(ap+".node", a.Node, "remove-interface")
 			if v.checkIface(ap+".name", vn, a.Name) {
 				v.removeIface(vn, a.Name)
+				v.addrs.forget(a.Node + ":" + a.Name)
 				if ep := v.endpoints[a.Node+":"+a.Name]; ep != nil {
 					ep.attached = false
 				}
 			}
 		case *SetInterface:
 			vn := v.stack(ap+".node", a.Node, "set-interface")
-			v.checkIface(ap+".name", vn, a.Name)
+			if v.checkIface(ap+".name", vn, a.Name) && a.Address != nil {
+				v.setAddress(a.Node, a.Name, *a.Address, ap+".address")
+			}
 		case *AddRoute:
 			vn := v.stack(ap+".node", a.Node, "add-route")
 			if a.Interface != "" {
@@ -587,6 +599,7 @@ func (v *validator) checkAddInterface(a *AddInterface, path string) {
 		return
 	}
 	v.addIface(vn, a.Name, &a.MAC, path)
+	v.setAddress(a.Node, a.Name, a.Address, path+".address")
 	key := a.Node + ":" + a.Name
 	ep := v.endpoints[key]
 	switch {
