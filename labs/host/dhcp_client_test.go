@@ -47,8 +47,8 @@ func needPeer(t *testing.T, name string) string {
 	return p
 }
 
-// waitFor polls cond every 50ms until it holds or wallLimit passes, and
-// fails the test with what and cond's last words then.
+// waitFor polls cond every 50ms until it holds or limit passes, and fails
+// the test with what and cond's last words then.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(limit)

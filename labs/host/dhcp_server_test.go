@@ -213,9 +213,11 @@ exit 0
 	waitFor(t, 5*time.Second, "dhclient's script to see the lease", func() (bool, string) {
 		return strings.Contains(readLog(t, events), want), fmt.Sprintf("events:\n%s\nwant a line %q", readLog(t, events), want)
 	})
-	if lf := readLog(t, filepath.Join(dir, "dhclient.leases")); !strings.Contains(lf, "fixed-address "+l.Address.Addr().String()+";") {
-		t.Errorf("dhclient's lease file:\n%s\nwant fixed-address %v", lf, l.Address.Addr())
-	}
+	// dhclient writes its lease file after running the script.
+	waitFor(t, 5*time.Second, "dhclient's lease file to hold the lease", func() (bool, string) {
+		lf := readLog(t, filepath.Join(dir, "dhclient.leases"))
+		return strings.Contains(lf, "fixed-address "+l.Address.Addr().String()+";"), fmt.Sprintf("lease file:\n%s\nwant fixed-address %v", lf, l.Address.Addr())
+	})
 
 	waitFor(t, wallLimit, "dhclient to renew", func() (bool, string) {
 		return strings.Contains(readLog(t, events), "\nRENEW ip="+l.Address.Addr().String()), readLog(t, events)

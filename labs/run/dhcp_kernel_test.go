@@ -104,12 +104,15 @@ func TestDHCPUdhcpcLab(t *testing.T) {
 			for _, l := range srv.Leases {
 				bound = bound || l.MAC.String() == kmac && l.State == "bound"
 			}
+			// Two ACKs at least: udhcpc sends a renewal from a socket
+			// connected to the server and closes it at once; an ACK back
+			// before the close is lost with it, and udhcpc asks again.
 			if !bound && srv.Releases == 1 && srv.Acks >= 2 {
 				t.Logf("netlab's server: %s", table)
 				return
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		t.Errorf("netlab's server did not send two ACKs and free the lease of %s on its release: %s", kmac, table)
+		t.Errorf("netlab's server did not send two ACKs or more and free the lease of %s on its release: %s", kmac, table)
 	})
 }
