@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -41,9 +40,17 @@ func netnsNames(t *testing.T) []string {
 	return out
 }
 
+// ownNetnsNames lists the named namespaces of this process's runs: go
+// test runs other packages' kernel tests meanwhile, in other processes.
+func ownNetnsNames(t *testing.T) []string {
+	t.Helper()
+	own := host.ProcessPrefix(os.Getpid())
+	return slices.DeleteFunc(netnsNames(t), func(s string) bool { return !strings.HasPrefix(s, own) })
+}
+
 func TestRunKernelPing(t *testing.T) {
 	needRoot(t)
-	before := netnsNames(t)
+	before := ownNetnsNames(t)
 	code, out, errs := runCLI(t, "run", "kernel-ping")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -53,7 +60,7 @@ func TestRunKernelPing(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if after := netnsNames(t); !slices.Equal(after, before) {
+	if after := ownNetnsNames(t); !slices.Equal(after, before) {
 		t.Errorf("namespaces before %v, after %v", before, after)
 	}
 }
@@ -67,7 +74,7 @@ func TestRunWithoutHostExits3(t *testing.T) {
 		return fmt.Errorf("%w: CAP_NET_ADMIN (run as root), /dev/net/tun (missing)", host.ErrUnsupported)
 	}
 	defer func() { hostCheck = prev }()
-	before := netnsNames(t)
+	before := ownNetnsNames(t)
 	code, out, errs := runCLI(t, "run", "kernel-ping")
 	if code != exitNoPrivilege {
 		t.Fatalf("exit %d, want 3\n%s%s", code, out, errs)
@@ -77,7 +84,7 @@ func TestRunWithoutHostExits3(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
 	}
-	if after := netnsNames(t); !slices.Equal(after, before) {
+	if after := ownNetnsNames(t); !slices.Equal(after, before) {
 		t.Errorf("namespaces before %v, after %v", before, after)
 	}
 	if code, out, errs := runCLI(t, "run", "quickstart"); code != exitOK {
@@ -95,8 +102,7 @@ func deadRunName(t *testing.T) string {
 	if err := c.Run(); err != nil {
 		t.Fatal(err)
 	}
-	pid := strconv.FormatInt(int64(c.Process.Pid), 36)
-	return host.Prefix + strings.Repeat("0", 5-len(pid)) + pid + "zz-k"
+	return host.ProcessPrefix(c.Process.Pid) + "zz-k"
 }
 
 // TestClean leaves a live run's namespace alone and removes a dead run's.

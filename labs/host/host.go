@@ -94,8 +94,12 @@ func pad(s string, n int) string {
 // newID returns a run id for this process.
 func newID() string {
 	seq := runSeq.Add(1) % (36 * 36)
-	return Prefix + pad(strconv.FormatInt(int64(os.Getpid()), 36), 5) + pad(strconv.FormatInt(int64(seq), 36), 2)
+	return ProcessPrefix(os.Getpid()) + pad(strconv.FormatInt(int64(seq), 36), 2)
 }
+
+// ProcessPrefix returns what the name of everything the runs of process
+// pid make starts with: Prefix and five base-36 digits of pid.
+func ProcessPrefix(pid int) string { return Prefix + pad(strconv.FormatInt(int64(pid), 36), 5) }
 
 // pidOf returns the process id a name's run id carries.
 func pidOf(name string) (int, bool) {
