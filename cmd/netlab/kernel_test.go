@@ -58,6 +58,36 @@ func TestRunKernelPing(t *testing.T) {
 	}
 }
 
+// TestRunKernelLabs runs the built-in labs whose peers are the kernel's
+// own tools (nc, curl, busybox httpd) as the command does: exit 0, and no
+// namespace left.
+func TestRunKernelLabs(t *testing.T) {
+	needRoot(t)
+	for _, tc := range []struct {
+		lab  string
+		want []string
+	}{
+		{"kernel-udp", []string{"nc in k sends to s's echo app", "16 B in 1 datagram(s)", "nc received s's datagram", "kernel-udp: passed, 13/13 steps"}},
+		{"kernel-http", []string{"curl got the page", "s fetches k's page                   200 OK", "404 Not Found", "kernel-http: passed, 9/9 steps"}},
+	} {
+		t.Run(tc.lab, func(t *testing.T) {
+			before := netnsNames(t)
+			code, out, errs := runCLI(t, "run", tc.lab)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if after := netnsNames(t); !slices.Equal(after, before) {
+				t.Errorf("namespaces before %v, after %v", before, after)
+			}
+		})
+	}
+}
+
 // TestRunWithoutHostExits3 acts out a host without root: a lab with a
 // kernel node exits 3 and says what is missing, having made nothing; a lab
 // with only in-memory links runs as ever.
@@ -68,13 +98,15 @@ func TestRunWithoutHostExits3(t *testing.T) {
 	}
 	defer func() { hostCheck = prev }()
 	before := netnsNames(t)
-	code, out, errs := runCLI(t, "run", "kernel-ping")
-	if code != exitNoPrivilege {
-		t.Fatalf("exit %d, want 3\n%s%s", code, out, errs)
-	}
-	for _, want := range []string{"kernel-ping", "CAP_NET_ADMIN (run as root)", "/dev/net/tun"} {
-		if !strings.Contains(errs, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, errs)
+	for _, lab := range []string{"kernel-ping", "kernel-udp", "kernel-http"} {
+		code, out, errs := runCLI(t, "run", lab)
+		if code != exitNoPrivilege {
+			t.Fatalf("%s: exit %d, want 3\n%s%s", lab, code, out, errs)
+		}
+		for _, want := range []string{lab, "CAP_NET_ADMIN (run as root)", "/dev/net/tun"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", lab, want, errs)
+			}
 		}
 	}
 	if after := netnsNames(t); !slices.Equal(after, before) {
