@@ -28,7 +28,17 @@ func needRoot(t *testing.T) {
 	}
 }
 
+// netnsNames lists the named namespaces this process's runs made (other
+// processes on the machine may be running labs of their own).
 func netnsNames(t *testing.T) []string {
+	t.Helper()
+	pid := strconv.FormatInt(int64(os.Getpid()), 36)
+	own := host.Prefix + strings.Repeat("0", 5-len(pid)) + pid
+	return slices.DeleteFunc(allNetns(t), func(s string) bool { return !strings.HasPrefix(s, own) })
+}
+
+// allNetns lists the named namespaces.
+func allNetns(t *testing.T) []string {
 	t.Helper()
 	es, err := os.ReadDir(host.NetnsDir)
 	if err != nil && !os.IsNotExist(err) {
@@ -68,6 +78,7 @@ func TestRunKernelLabs(t *testing.T) {
 		want []string
 	}{
 		{"kernel-udp", []string{"nc in k sends to s's echo app", "16 B in 1 datagram(s)", "nc received s's datagram", "kernel-udp: passed, 13/13 steps"}},
+		{"tap-pair", []string{"a pings b across the bridge", "3/3 replies", "a's megabyte reached b whole", "tap-pair: passed, 15/15 steps"}},
 		{"kernel-http", []string{"curl got the page", "s fetches k's page                   200 OK", "404 Not Found", "kernel-http: passed, 9/9 steps"}},
 	} {
 		t.Run(tc.lab, func(t *testing.T) {
@@ -98,7 +109,7 @@ func TestRunWithoutHostExits3(t *testing.T) {
 	}
 	defer func() { hostCheck = prev }()
 	before := netnsNames(t)
-	for _, lab := range []string{"kernel-ping", "kernel-udp", "kernel-http"} {
+	for _, lab := range []string{"kernel-ping", "kernel-udp", "kernel-http", "tap-pair"} {
 		code, out, errs := runCLI(t, "run", lab)
 		if code != exitNoPrivilege {
 			t.Fatalf("%s: exit %d, want 3\n%s%s", lab, code, out, errs)
@@ -157,7 +168,7 @@ func TestClean(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "left behind: namespace "+dead) {
 		t.Fatalf("dry run: exit %d\n%s%s", code, out, errs)
 	}
-	if !slices.Contains(netnsNames(t), dead) {
+	if !slices.Contains(allNetns(t), dead) {
 		t.Fatal("the dry run removed the namespace")
 	}
 	code, out, errs = runCLI(t, "--json", "clean")
@@ -174,7 +185,7 @@ func TestClean(t *testing.T) {
 	if rep.Format != "netlab.clean/v1" || !slices.ContainsFunc(rep.Leftovers, func(l struct{ Name string }) bool { return l.Name == dead }) {
 		t.Fatalf("got %s", out)
 	}
-	names := netnsNames(t)
+	names := allNetns(t)
 	if slices.Contains(names, dead) {
 		t.Errorf("%s is still there", dead)
 	}
