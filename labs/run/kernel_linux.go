@@ -19,13 +19,13 @@ import (
 // the host.Run that owns its namespaces, TAP devices and processes, the
 // TAP drivers, and the background commands exec steps started.
 type hostWorld struct {
-	run   *host.Run
-	nss   map[string]*host.Namespace // by kernel node
+	run *host.Run
+	nss map[string]*host.Namespace // by kernel node
 	// bridges holds the tap-pair links' bridges and devices, nil without
 	// such links.
 	bridges *host.Namespace
-	taps  []*tap.Endpoint
-	procs []*bgProcess
+	taps    []*tap.Endpoint
+	procs   []*bgProcess
 }
 
 // bgProcess is a command an exec step started in the background.
