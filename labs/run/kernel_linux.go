@@ -24,8 +24,10 @@ type hostWorld struct {
 	// bridges holds the tap-pair links' bridges and devices, nil without
 	// such links.
 	bridges *host.Namespace
-	taps    []*tap.Endpoint
-	procs   []*bgProcess
+	// carriers make the TAP devices' carriers follow the stacks' netifs.
+	carriers []*carrier
+	taps     []*tap.Endpoint
+	procs    []*bgProcess
 }
 
 // bgProcess is a command an exec step started in the background.
@@ -63,8 +65,9 @@ func (r relay) Receive(batch []*link.Buffer) {
 // node's namespace, named as the lab names the interface, with its MAC,
 // MTU, address and state, whose driver is relayed to the kernel's end of
 // the link's pipe: the pipe's impairments and capture apply as on any
-// link. Then the tap-pair links (buildTAPPair) and the kernel nodes'
-// routes. Runs on Build's goroutine.
+// link. Then the tap-pair links (buildTAPPair), the kernel nodes'
+// routes, and the TAP devices' carriers, which follow the stacks' netifs
+// (followCarriers). Runs on Build's goroutine.
 func (w *World) buildHost() error {
 	if err := hostCheck(); err != nil {
 		return err
@@ -157,7 +160,7 @@ func (w *World) buildHost() error {
 			}
 		}
 	}
-	return nil
+	return w.followCarriers()
 }
 
 // BridgeNamespace is the name of the namespace that holds the bridges of
@@ -261,6 +264,7 @@ func (w *World) closeHost() {
 		return
 	}
 	w.stopProcesses()
+	closeCarriers(w.host.carriers)
 	for _, ep := range w.host.taps {
 		ep.Close()
 	}

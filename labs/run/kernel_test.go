@@ -268,3 +268,55 @@ func TestTAPPairLab(t *testing.T) {
 		t.Errorf("the root namespace's links changed: before %v, after %v", rootBefore, after)
 	}
 }
+
+const carrierLab = `
+name: carrier-test
+nodes:
+  k:
+    kind: kernel
+    interfaces:
+      tap0: {address: 10.9.0.1/24}
+  s:
+    interfaces:
+      eth0: {address: 10.9.0.2/24}
+links:
+  - {endpoints: [k:tap0, s:eth0], type: tap}
+steps:
+  - exec: {node: k, run: "ip -o link show tap0", within: 5s}
+  - expect: {exit: 0, output-contains: ",LOWER_UP>"}
+  - set-interface: {node: s, name: eth0, link-up: false}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q 'NO-CARRIER.*state DOWN'; do sleep 0.02; done; ip -o link show tap0", within: 5s}
+  - expect: {exit: 0, output-contains: "NO-CARRIER"}
+  - exec: {node: k, run: "ping -n -c 1 -W 1 10.9.0.2", within: 5s}
+  - expect: {exit: 1}
+  - set-interface: {node: s, name: eth0, link-up: true}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q LOWER_UP; do sleep 0.02; done; ping -n -c 1 -W 2 10.9.0.2", within: 10s}
+  - expect: {exit: 0, output-contains: "1 received"}
+  - set-interface: {node: s, name: eth0, up: false}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q NO-CARRIER; do sleep 0.02; done", within: 5s}
+  - expect: {exit: 0}
+  - set-interface: {node: s, name: eth0, up: true}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q LOWER_UP; do sleep 0.02; done", within: 5s}
+  - expect: {exit: 0}
+  - remove-interface: {node: s, name: eth0}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q NO-CARRIER; do sleep 0.02; done", within: 5s}
+  - expect: {exit: 0}
+`
+
+// TestTAPCarrierFollowsLink: the kernel sees the stack's side of a tap
+// link as a peer of a real NIC would: NO-CARRIER (operstate DOWN) while
+// the stack's netif has its link down, is down, or is gone, and the
+// carrier back (and pings answered) once it is up again.
+func TestTAPCarrierFollowsLink(t *testing.T) {
+	lab, err := labs.Load("carrier-test.yaml", []byte(carrierLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := runLab(t, lab)
+	for _, s := range rep.Steps {
+		t.Logf("%d %s %s: %s", s.Index, s.Name, s.Status, s.Detail)
+	}
+	if !rep.Passed {
+		t.Fatalf("%s", rep.Summary())
+	}
+}
