@@ -100,8 +100,9 @@ func TestRunKernelLabs(t *testing.T) {
 }
 
 // TestRunWithoutHostExits3 acts out a host without root: a lab with a
-// kernel node exits 3 and says what is missing, having made nothing; a lab
-// with only in-memory links runs as ever.
+// kernel node or a tap-pair link exits 3 and says what is missing, having
+// made nothing, from `netlab run` and `netlab tui` alike; a lab with only
+// in-memory links runs as ever.
 func TestRunWithoutHostExits3(t *testing.T) {
 	prev := hostCheck
 	hostCheck = func() error {
@@ -118,6 +119,12 @@ func TestRunWithoutHostExits3(t *testing.T) {
 			if !strings.Contains(errs, want) {
 				t.Errorf("%s: stderr lacks %q:\n%s", lab, want, errs)
 			}
+		}
+		// The TUI stops as early, with the same code, before it takes
+		// the terminal.
+		code, out, errs = runCLI(t, "tui", lab)
+		if code != exitNoPrivilege || out != "" || !strings.Contains(errs, "CAP_NET_ADMIN (run as root)") {
+			t.Fatalf("tui %s: exit %d, want 3\n%s%s", lab, code, out, errs)
 		}
 	}
 	if after := netnsNames(t); !slices.Equal(after, before) {
