@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,17 @@ import (
 	"github.com/netlab/netlab/labs/run"
 )
 
-// netnsNames lists the named namespaces.
+// netnsNames lists the named namespaces this process's runs made (other
+// processes on the machine may be running labs of their own).
 func netnsNames(t *testing.T) []string {
+	t.Helper()
+	pid := strconv.FormatInt(int64(os.Getpid()), 36)
+	own := host.Prefix + strings.Repeat("0", 5-len(pid)) + pid
+	return slices.DeleteFunc(allNetns(t), func(s string) bool { return !strings.HasPrefix(s, own) })
+}
+
+// allNetns lists the named namespaces.
+func allNetns(t *testing.T) []string {
 	t.Helper()
 	es, err := os.ReadDir(host.NetnsDir)
 	if err != nil && !os.IsNotExist(err) {
