@@ -449,8 +449,8 @@ func (d *decoder) links(f *field) []Link {
 		}
 		if tf := o.scalar("type"); tf != nil {
 			if s, ok := d.str(tf); ok {
-				if s != LinkPipe && s != LinkTAP {
-					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe, tap)%s", s, suggest(s, []string{LinkPipe, LinkTAP}))
+				if s != LinkPipe && s != LinkTAP && s != LinkTAPPair {
+					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe, tap, tap-pair)%s", s, suggest(s, []string{LinkPipe, LinkTAP, LinkTAPPair}))
 				}
 				l.Type = s
 			}

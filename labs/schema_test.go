@@ -265,6 +265,7 @@ var brokenClass = map[string]string{
 	"apps":                       "schema",
 	"at-and-after":               "schema",
 	"kernel":                     "schema", // apps and dhcp on a kernel node, an empty run, within in the background; a pipe to a kernel node, exec on a stack, an expect with no exec before it, clock: virtual are the loader's
+	"tap-pair":                   "schema", // the unknown type; a tap-pair to a kernel node or a switch, clock: virtual are the loader's
 	"at-backwards":               "loader", // time
 	"bad-values":                 "schema",
 	"capture":                    "schema",
@@ -605,6 +606,9 @@ func TestSchemaAgreesOnSteps(t *testing.T) {
 		{"ok", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: {address: 10.9.0.1/24, mtu: 1400}}, routes: [{to: 10.8.0.0/16, via: 10.9.0.2}], forwarding: true}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0], type: tap}]\nsteps: [{exec: {node: k, run: ip a, within: 2s}}, {expect: {exit: 0, output-contains: t0}}, {exec: {node: k, run: sleep 9, background: true}}]\n"},
 		{"schema", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: {dhcp: true}}}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0], type: tap}]\n"},
 		{"schema", "name: n\nnodes: {k: {kind: kernel, arp: []}}\n"},
+		{"ok", "name: n\nnodes: {a: {interfaces: {eth0: }}, b: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, b:eth0], type: tap-pair, impair: {delay: 1ms}, capture: true}]\n"},
+		{"loader", "name: n\nclock: virtual\nnodes: {a: {interfaces: {eth0: }}, b: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, b:eth0], type: tap-pair}]\n"},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: }}, sw: {kind: switch}}\nlinks: [{endpoints: [a:eth0, sw], type: tap-pair}]\n"},
 		{"loader", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: }}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0]}]\n"},
 		{"loader", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: }}}\n"},
 		{"schema", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{exec: {node: k, run: x, background: true, within: 1s}}]\n"},

@@ -288,7 +288,8 @@ func (v *validator) kindOf(name string) NodeKind {
 }
 
 // checkLinkType checks that a tap link joins a kernel node's interface to
-// a stack's, and that a pipe never ends at a kernel node.
+// a stack's, that a tap-pair link joins two stacks' interfaces, and that a
+// pipe never ends at a kernel node.
 func (v *validator) checkLinkType(l *Link, lp string) {
 	ka, kb := v.kindOf(l.A.Node), v.kindOf(l.B.Node)
 	if ka == "" || kb == "" {
@@ -298,6 +299,10 @@ func (v *validator) checkLinkType(l *Link, lp string) {
 	case LinkTAP:
 		if (ka == KindKernel) == (kb == KindKernel) || (ka != KindStack && kb != KindStack) {
 			v.errorf(lp+".type", "a tap link joins a kernel node's interface to a stack's; this one joins a %s and a %s", ka, kb)
+		}
+	case LinkTAPPair:
+		if ka != KindStack || kb != KindStack {
+			v.errorf(lp+".type", "a tap-pair link joins two stacks' interfaces through a Linux bridge; this one joins a %s and a %s", ka, kb)
 		}
 	case LinkPipe:
 		for j, k := range []NodeKind{ka, kb} {

@@ -59,6 +59,9 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	if err != nil {
 		return fail(exitBadInput, err)
 	}
+	if err := checkHostFor(lab); err != nil {
+		return err
+	}
 	opts := run.Options{Speed: f.speed, Paused: f.paused, PacketEvents: true, EventRing: 2048, Logger: g.logger}
 	build := func() (*run.World, error) {
 		w, err := run.Build(lab, opts)
@@ -70,7 +73,7 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	}
 	w, err := build()
 	if err != nil {
-		return fail(exitBadInput, err)
+		return buildFailed(lab, err)
 	}
 	app := ui.New(w, ui.Options{Rebuild: build, NoColor: os.Getenv("NO_COLOR") != "", NoMouse: f.noMouse})
 	// Nothing may write to the terminal while the TUI owns it.
