@@ -358,11 +358,12 @@ func (a *arpCache) sortedKeys() []arpKey {
 // learnt ones when it goes down (static entries are configuration and
 // stay, as on Linux).
 func (a *arpCache) flushNetif(n *Netif, keepStatic bool) {
-	for _, k := range a.sortedKeys() {
+	// The order does not matter (only counters change), so the map is
+	// walked as it is: no sorted copy of its keys on every remove.
+	for k, e := range a.entries {
 		if k.netif != n.index {
 			continue
 		}
-		e := a.entries[k]
 		if keepStatic && e.state == snapshot.ARPStatic {
 			continue
 		}

@@ -67,6 +67,7 @@ type Stack struct {
 	publish  atomic.Bool // someone asked for a fresh snapshot
 	started  atomic.Bool
 	stopOnce sync.Once
+	panicked atomic.Pointer[PanicError] // set when the tcpip goroutine panicked (panic.go)
 
 	// sched receives the scheduling points; nil (always, but under the
 	// pitfall labs' explorer) makes every point a nil check.
@@ -277,6 +278,7 @@ func (s *Stack) LatestSnapshot() *snapshot.Stack { return s.snap.Load() }
 
 // loop is the tcpip goroutine.
 func (s *Stack) loop() {
+	defer s.recoverLoop()
 	for {
 		s.task.Sleep("idle")
 		if s.turn(s.clock.Now()) {

@@ -278,12 +278,23 @@ func StartClient(c *core.Core, n *core.Netif, cfg ClientConfig) error {
 	return nil
 }
 
-func usableForDHCP(n *core.Netif) error {
-	if !n.Up() {
-		return fmt.Errorf("netif %s: %w", n.Name(), ErrNetifDown)
+func usableForDHCP(n *core.Netif) error { return checkUsable(n.Name(), n.Up(), n.MTU()) }
+
+// minMTU is the smallest MTU a DHCP client starts on, lwIP's
+// DHCP_MAX_MSG_LEN_MIN_REQUIRED: a client must be prepared to receive
+// messages of up to 576 octets (RFC 2131 section 2). It is DHCP's own
+// rule; today the core refuses smaller MTUs on any netif as well
+// (core.MinMTU).
+const minMTU = 576
+
+// checkUsable says whether a netif named name, administratively up or
+// not, with MTU mtu, can run a DHCP client.
+func checkUsable(name string, up bool, mtu int) error {
+	if !up {
+		return fmt.Errorf("netif %s: %w", name, ErrNetifDown)
 	}
-	if n.MTU() < core.MinMTU {
-		return fmt.Errorf("netif %s: mtu %d: %w", n.Name(), n.MTU(), ErrMTUTooSmall)
+	if mtu < minMTU {
+		return fmt.Errorf("netif %s: mtu %d: %w", name, mtu, ErrMTUTooSmall)
 	}
 	return nil
 }

@@ -15,7 +15,8 @@ import "fmt"
 var (
 	// realClockLinks maps a link type to why it needs the real clock.
 	realClockLinks = map[string]string{
-		LinkTAP: "a TAP device and the Linux kernel behind it run on the wall clock",
+		LinkTAP:     "a TAP device and the Linux kernel behind it run on the wall clock",
+		LinkTAPPair: "TAP devices and the Linux bridge between them run on the wall clock",
 	}
 	// realClockNodes maps a node kind to why it needs the real clock.
 	realClockNodes = map[NodeKind]string{

@@ -46,7 +46,19 @@ func hostileInputs(n int) map[string]string {
 	for range 20000 / n {
 		manyErrors.WriteString("  - ping: {from: zz, to: 10.0.0.300, count: -1}\n")
 	}
+	// Thousands of interfaces on one node, then as many steps giving each
+	// a subnet that holds the others' addresses.
+	var addresses strings.Builder
+	addresses.WriteString("name: addresses\nnodes:\n  a:\n    interfaces:\n")
+	for i := range 7000 / n {
+		fmt.Fprintf(&addresses, "      e%d: {mac: \"02:00:00:00:%02x:%02x\", address: 10.%d.%d.1/32}\n", i, i>>8, i&255, i>>8, i&255)
+	}
+	addresses.WriteString("steps:\n")
+	for i := range 7000 / n {
+		fmt.Fprintf(&addresses, "  - set-interface: {node: a, name: e%d, address: 10.%d.0.1/16}\n", i, i>>8)
+	}
 	return map[string]string{
+		"addresses":        addresses.String(),
 		"deep-flow":        strings.Repeat("[", 200000/n) + strings.Repeat("]", 200000/n),
 		"deep-flow-map":    "name: x\nnodes: " + strings.Repeat("{a: ", 50000/n) + strings.Repeat("}", 50000/n),
 		"deep-flow-open":   "name: x\nnodes: " + strings.Repeat("[", (1<<19)/n),

@@ -292,18 +292,27 @@ func (d *decoder) iface(f *field, kernel bool) Interface {
 
 // checkIfaceAddr reports an address an interface cannot have.
 func (d *decoder) checkIfaceAddr(o *object, key string, p netip.Prefix) {
-	f := o.get(key)
+	if msg := ifaceAddrProblem(p); msg != "" {
+		f := o.get(key)
+		d.errorf(f.pos, f.path, "%s", msg)
+	}
+}
+
+// ifaceAddrProblem says why an interface cannot have address p, or
+// returns "" when it can.
+func ifaceAddrProblem(p netip.Prefix) string {
 	a := p.Addr()
 	switch {
 	case p.Bits() == 0:
-		d.errorf(f.pos, f.path, "%s: an interface's prefix length is 1 to 32", p)
+		return fmt.Sprintf("%s: an interface's prefix length is 1 to 32", p)
 	case a.IsUnspecified() || a.IsLoopback() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		d.errorf(f.pos, f.path, "%s is not a unicast host address", a)
+		return fmt.Sprintf("%s is not a unicast host address", a)
 	case p.Bits() <= 30 && a == p.Masked().Addr():
-		d.errorf(f.pos, f.path, "%s is the network's own address: give the interface a host address, such as %s/%d", p, a.Next(), p.Bits())
+		return fmt.Sprintf("%s is the network's own address: give the interface a host address, such as %s/%d", p, a.Next(), p.Bits())
 	case p.Bits() <= 30 && a == broadcast(p):
-		d.errorf(f.pos, f.path, "%s is the network's broadcast address: give the interface a host address, such as %s/%d", p, a.Prev(), p.Bits())
+		return fmt.Sprintf("%s is the network's broadcast address: give the interface a host address, such as %s/%d", p, a.Prev(), p.Bits())
 	}
+	return ""
 }
 
 // broadcast returns the directed broadcast address of p's network.
@@ -440,8 +449,8 @@ func (d *decoder) links(f *field) []Link {
 		}
 		if tf := o.scalar("type"); tf != nil {
 			if s, ok := d.str(tf); ok {
-				if s != LinkPipe && s != LinkTAP {
-					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe, tap)%s", s, suggest(s, []string{LinkPipe, LinkTAP}))
+				if s != LinkPipe && s != LinkTAP && s != LinkTAPPair {
+					d.errorf(tf.pos, tf.path, "unknown link type %q (types: pipe, tap, tap-pair)%s", s, suggest(s, []string{LinkPipe, LinkTAP, LinkTAPPair}))
 				}
 				l.Type = s
 			}

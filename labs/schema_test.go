@@ -25,12 +25,14 @@ import (
 //   - references: unknown nodes, interfaces, links, sockets and pings, and
 //     things used before they exist or after they are gone;
 //   - uniqueness: duplicate link ids, socket ids, ping ids, MACs (derived
-//     ones too), static ARP entries, app ports, an interface on two links;
+//     ones too), static ARP entries, app ports, an interface on two links,
+//     an address on two interfaces of one Ethernet segment (a pipe, or
+//     the links of a switch);
 //   - relations: both ends of a link the same, steps going back in time,
 //     min above max, a send without a destination on an unconnected socket,
-//     a DHCP pool that ends before it starts or lies outside its subnet,
-//     t1 and t2 out of order, an interface with an address and a DHCP
-//     client, or down with one;
+//     subnets that overlap on one node, a DHCP pool that ends before it
+//     starts or lies outside its subnet, t1 and t2 out of order, an
+//     interface with an address and a DHCP client, or down with one;
 //   - values whose meaning the pattern cannot see: an interface address that
 //     is its network's own or broadcast address (or loopback, multicast), a
 //     route's host bits, port 0 or 0.0.0.0 where a peer is needed, a zero
@@ -256,11 +258,14 @@ func TestBuiltinLabsMatchTheSchema(t *testing.T) {
 // broken lab added without a class here fails the test.
 var brokenClass = map[string]string{
 	"add-interface":              "loader", // interfaces that do not exist (yet), links that do not name them
+	"address-duplicate":          "loader", // one address twice on a segment
+	"address-overlap":            "loader", // subnets that overlap on one node
 	"address":                    "schema", // /0 on an interface; network, broadcast, loopback addresses are the loader's
 	"aliases":                    "yaml",   // an alias to no anchor
 	"apps":                       "schema",
 	"at-and-after":               "schema",
 	"kernel":                     "schema", // apps and dhcp on a kernel node, an empty run, within in the background; a pipe to a kernel node, exec on a stack, an expect with no exec before it, clock: virtual are the loader's
+	"tap-pair":                   "schema", // the unknown type; a tap-pair to a kernel node or a switch, clock: virtual are the loader's
 	"at-backwards":               "loader", // time
 	"bad-values":                 "schema",
 	"capture":                    "schema",
@@ -601,6 +606,9 @@ func TestSchemaAgreesOnSteps(t *testing.T) {
 		{"ok", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: {address: 10.9.0.1/24, mtu: 1400}}, routes: [{to: 10.8.0.0/16, via: 10.9.0.2}], forwarding: true}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0], type: tap}]\nsteps: [{exec: {node: k, run: ip a, within: 2s}}, {expect: {exit: 0, output-contains: t0}}, {exec: {node: k, run: sleep 9, background: true}}]\n"},
 		{"schema", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: {dhcp: true}}}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0], type: tap}]\n"},
 		{"schema", "name: n\nnodes: {k: {kind: kernel, arp: []}}\n"},
+		{"ok", "name: n\nnodes: {a: {interfaces: {eth0: }}, b: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, b:eth0], type: tap-pair, impair: {delay: 1ms}, capture: true}]\n"},
+		{"loader", "name: n\nclock: virtual\nnodes: {a: {interfaces: {eth0: }}, b: {interfaces: {eth0: }}}\nlinks: [{endpoints: [a:eth0, b:eth0], type: tap-pair}]\n"},
+		{"loader", "name: n\nnodes: {a: {interfaces: {eth0: }}, sw: {kind: switch}}\nlinks: [{endpoints: [a:eth0, sw], type: tap-pair}]\n"},
 		{"loader", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: }}, s: {interfaces: {eth0: }}}\nlinks: [{endpoints: [k:t0, s:eth0]}]\n"},
 		{"loader", "name: n\nnodes: {k: {kind: kernel, interfaces: {t0: }}}\n"},
 		{"schema", "name: n\nnodes: {k: {kind: kernel}}\nsteps: [{exec: {node: k, run: x, background: true, within: 1s}}]\n"},

@@ -60,6 +60,12 @@ const (
 	// reads and writes. The link's impairments and capture apply on the
 	// stack's side of the device.
 	LinkTAP = "tap"
+	// LinkTAPPair joins two stacks' interfaces through the Linux kernel:
+	// each stack reads and writes a TAP device of its own, and the two
+	// devices are ports of a Linux bridge inside a namespace of the lab.
+	// The link's impairments and capture apply between its first
+	// endpoint and the bridge.
+	LinkTAPPair = "tap-pair"
 )
 
 // Defaults that Load fills in where a lab leaves a field out.
@@ -272,9 +278,10 @@ type Link struct {
 	ID string
 	// A and B are the link's two ends, in file order.
 	A, B Endpoint
-	// Type is the link type: LinkPipe (the default) or LinkTAP (between a
-	// kernel node's interface and a stack's). A link to a switch is a pipe
-	// to one of the switch's ports.
+	// Type is the link type: LinkPipe (the default), LinkTAP (between a
+	// kernel node's interface and a stack's) or LinkTAPPair (between two
+	// stacks' interfaces, through a Linux bridge). A link to a switch is a
+	// pipe to one of the switch's ports.
 	Type string
 	// Impair holds the link's impairments at the start.
 	Impair Impairments
@@ -309,7 +316,8 @@ type Impairments struct {
 	Loss Percent
 	// Duplicate is the share of frames delivered twice.
 	Duplicate Percent
-	// Reorder is the share of frames held back behind the next one.
+	// Reorder is the share of frames delivered at once, skipping Delay,
+	// Jitter and Rate, ahead of the frames still on their way.
 	Reorder Percent
 	// Corrupt is the share of frames with a flipped bit.
 	Corrupt Percent
@@ -391,9 +399,10 @@ func (n *Node) Interface(name string) *Interface {
 	return nil
 }
 
-// NeedsHost reports whether the lab needs the Linux host: a kernel node
-// or a tap link, which need root (CAP_NET_ADMIN, CAP_SYS_ADMIN) and
-// /dev/net/tun. Labs with only stacks, switches and pipes never do.
+// NeedsHost reports whether the lab needs the Linux host: a kernel node,
+// a tap link or a tap-pair link, which need root (CAP_NET_ADMIN,
+// CAP_SYS_ADMIN) and /dev/net/tun. Labs with only stacks, switches and
+// pipes never do.
 func (l *Lab) NeedsHost() bool {
 	for _, n := range l.Nodes {
 		if n.Kind == KindKernel {
@@ -401,7 +410,7 @@ func (l *Lab) NeedsHost() bool {
 		}
 	}
 	for _, lk := range l.Links {
-		if lk.Type == LinkTAP {
+		if lk.Type == LinkTAP || lk.Type == LinkTAPPair {
 			return true
 		}
 	}

@@ -26,6 +26,12 @@ type validator struct {
 	pings     map[string]int // ping id -> step index
 	lastPing  int
 	lastExec  int // the latest foreground exec's step index, or -1
+	// addrs holds the static addresses of the interfaces as the steps
+	// so far have left them.
+	addrs addressBook
+	// segments maps each link end ("node:interface", or a switch's name)
+	// to its Ethernet segment: the ends that pipes and switches join.
+	segments map[string]*vsegment
 }
 
 // vnode is a node as the steps so far have left it.
@@ -78,9 +84,12 @@ func (d *decoder) validate(lab *Lab) {
 		pings:     map[string]int{},
 		lastPing:  -1,
 		lastExec:  -1,
+		addrs:     newAddressBook(),
+		segments:  map[string]*vsegment{},
 	}
 	v.checkNodes()
 	v.checkLinks()
+	v.checkAddresses()
 	v.checkClock()
 	v.checkSteps()
 	for _, key := range slices.Sorted(maps.Keys(v.endpoints)) {
@@ -279,7 +288,8 @@ func (v *validator) kindOf(name string) NodeKind {
 }
 
 // checkLinkType checks that a tap link joins a kernel node's interface to
-// a stack's, and that a pipe never ends at a kernel node.
+// a stack's, that a tap-pair link joins two stacks' interfaces, and that a
+// pipe never ends at a kernel node.
 func (v *validator) checkLinkType(l *Link, lp string) {
 	ka, kb := v.kindOf(l.A.Node), v.kindOf(l.B.Node)
 	if ka == "" || kb == "" {
@@ -289,6 +299,10 @@ func (v *validator) checkLinkType(l *Link, lp string) {
 	case LinkTAP:
 		if (ka == KindKernel) == (kb == KindKernel) || (ka != KindStack && kb != KindStack) {
 			v.errorf(lp+".type", "a tap link joins a kernel node's interface to a stack's; this one joins a %s and a %s", ka, kb)
+		}
+	case LinkTAPPair:
+		if ka != KindStack || kb != KindStack {
+			v.errorf(lp+".type", "a tap-pair link joins two stacks' interfaces through a Linux bridge; this one joins a %s and a %s", ka, kb)
 		}
 	case LinkPipe:
 		for j, k := range []NodeKind{ka, kb} {
@@ -416,13 +430,16 @@ func (v *validator) checkSteps() {
 			vn := v.stack(ap+".node", a.Node, "remove-interface")
 			if v.checkIface(ap+".name", vn, a.Name) {
 				v.removeIface(vn, a.Name)
+				v.addrs.forget(a.Node + ":" + a.Name)
 				if ep := v.endpoints[a.Node+":"+a.Name]; ep != nil {
 					ep.attached = false
 				}
 			}
 		case *SetInterface:
 			vn := v.stack(ap+".node", a.Node, "set-interface")
-			v.checkIface(ap+".name", vn, a.Name)
+			if v.checkIface(ap+".name", vn, a.Name) && a.Address != nil {
+				v.setAddress(a.Node, a.Name, *a.Address, ap+".address")
+			}
 		case *AddRoute:
 			vn := v.stack(ap+".node", a.Node, "add-route")
 			if a.Interface != "" {
@@ -587,6 +604,7 @@ func (v *validator) checkAddInterface(a *AddInterface, path string) {
 		return
 	}
 	v.addIface(vn, a.Name, &a.MAC, path)
+	v.setAddress(a.Node, a.Name, a.Address, path+".address")
 	key := a.Node + ":" + a.Name
 	ep := v.endpoints[key]
 	switch {

@@ -15,6 +15,23 @@ import (
 	"github.com/netlab/netlab/netifapi"
 )
 
+// waitBound waits up to 5s for the DHCP client of s's netif name to be
+// bound, and returns it as it is then.
+func waitBound(t *testing.T, s *core.Stack, name string) snapshot.DHCPClient {
+	t.Helper()
+	var c snapshot.DHCPClient
+	for range 5000 {
+		var err error
+		c, err = netifapi.DHCPClient(testCtx(t), s, name)
+		must(t, "client", err)
+		if c.State == "bound" {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return c
+}
+
 // freshSnapshot waits for a snapshot of s built after the call.
 func freshSnapshot(t *testing.T, s *core.Stack) *snapshot.Stack {
 	t.Helper()
@@ -59,15 +76,7 @@ func TestDHCPCalls(t *testing.T) {
 		PoolStart: addr("10.0.0.10"), PoolEnd: addr("10.0.0.20"), LeaseTime: time.Minute,
 	}))
 	must(t, "start", netifapi.DHCPStart(ctx, cl, "eth0", dhcp.ClientConfig{ProbeInterval: time.Millisecond}))
-	var c snapshot.DHCPClient
-	for range 5000 {
-		c, err = netifapi.DHCPClient(ctx, cl, "eth0")
-		must(t, "client", err)
-		if c.State == "bound" {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	c := waitBound(t, cl, "eth0")
 	if c.State != "bound" || c.Lease.Address != pfx("10.0.0.10/24") {
 		t.Fatalf("got %+v, want bound to 10.0.0.10/24", c)
 	}
@@ -173,4 +182,48 @@ func TestDHCPStopStorm(t *testing.T) {
 		}
 	}
 	t.Logf("client sent %d, received %d; bound %d times in the last %d events", sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient).Sent, sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient).Received, fired, len(sn.Events))
+}
+
+// TestDHCPStartNeedsUpAndMTU576 checks, through netifapi, the rule DHCP
+// starts by (lwIP's dhcp_start): the netif up, an MTU of at least 576. A
+// client on a 576-byte netif leases an address; the MTU cannot go below
+// that (the core refuses it, and the client keeps its lease); a netif
+// that is down cannot start a client nor inform. dhcp's TestCheckUsable
+// feeds the check smaller MTUs.
+func TestDHCPStartNeedsUpAndMTU576(t *testing.T) {
+	ctx := testCtx(t)
+	clk := clock.NewReal()
+	srv, cl := newStack(t, clk, "srv"), newStack(t, clk, "cl")
+	p := mem.NewPipe("srv<->cl", clk, 1, mem.Impairments{})
+	t.Cleanup(p.Close)
+	_, err := netifapi.Add(ctx, srv, netifapi.Config{Name: "eth0", MAC: mac(1), Address: pfx("10.0.0.1/24"), Link: p.A()})
+	must(t, "add srv", err)
+	_, err = netifapi.Add(ctx, cl, netifapi.Config{Name: "eth0", MAC: mac(2), MTU: 576, Link: p.B()})
+	must(t, "add cl", err)
+	_, err = netifapi.Add(ctx, cl, netifapi.Config{Name: "eth1", MAC: mac(3), Address: pfx("10.1.0.2/24"), Down: true})
+	must(t, "add cl eth1", err)
+	must(t, "server start", netifapi.DHCPServerStart(ctx, srv, "eth0", dhcp.ServerConfig{
+		PoolStart: addr("10.0.0.10"), PoolEnd: addr("10.0.0.20"), LeaseTime: time.Hour,
+	}))
+
+	wantErr(t, "DHCPStart on a down netif", netifapi.DHCPStart(ctx, cl, "eth1", dhcp.ClientConfig{}), dhcp.ErrNetifDown, "dhcp start on eth1")
+	wantErr(t, "DHCPInform on a down netif", netifapi.DHCPInform(ctx, cl, "eth1", dhcp.ClientConfig{}), dhcp.ErrNetifDown, "dhcp inform on eth1")
+	_, err = netifapi.DHCPClient(ctx, cl, "eth1")
+	wantErr(t, "DHCPClient after the refused start", err, dhcp.ErrNotRunning, "dhcp client of eth1")
+
+	must(t, "start at MTU 576", netifapi.DHCPStart(ctx, cl, "eth0", dhcp.ClientConfig{ProbeInterval: time.Millisecond}))
+	c := waitBound(t, cl, "eth0")
+	if c.State != "bound" || c.Lease.Address != pfx("10.0.0.10/24") {
+		t.Fatalf("got %+v on a 576-byte netif, want bound to 10.0.0.10/24", c)
+	}
+	// dhcp.ErrMTUTooSmall cannot be reached from here: no netif has an
+	// MTU below core.MinMTU, 576. Should the core take smaller ones, this
+	// fails: then start a client on one and want dhcp.ErrMTUTooSmall.
+	wantErr(t, "SetMTU(eth0, 575)", netifapi.SetMTU(ctx, cl, "eth0", 575), core.ErrInvalid, "set mtu of eth0")
+	n, err := netifapi.Get(ctx, cl, "eth0")
+	must(t, "get", err)
+	if n.MTU != 576 || n.Address != pfx("10.0.0.10/24") {
+		t.Errorf("got eth0 %+v, want MTU 576 and the lease's address", n)
+	}
+	must(t, "release", netifapi.DHCPRelease(ctx, cl, "eth0"))
 }

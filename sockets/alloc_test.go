@@ -7,6 +7,7 @@ package sockets_test
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -112,5 +113,36 @@ func TestEchoSendRecvAllocations(t *testing.T) {
 	})
 	if n > maxAllocsPerDatagram {
 		t.Errorf("got %v allocations per echo request and reply, want at most %d", n, maxAllocsPerDatagram)
+	}
+}
+
+// TestPacketConnReadFromAllocations: the net.PacketConn path makes the one
+// allocation its contract needs (the *net.UDPAddr it returns, its IP
+// inside it) and no other.
+func TestPacketConnReadFromAllocations(t *testing.T) {
+	w := allocWorld(t)
+	ctx := context.Background()
+	rx, err := w.B.ListenPacket(ctx, "udp4", "10.0.0.2:9")
+	must(t, err, "listen")
+	defer rx.Close()
+	tx, err := w.A.ListenPacket(ctx, "udp4", ":0")
+	must(t, err, "listen")
+	defer tx.Close()
+	to := net.UDPAddrFromAddrPort(ap("10.0.0.2:9"))
+	msg, buf := make([]byte, 64), make([]byte, 2048)
+	var from net.Addr
+	n := allocsPerDatagram(t, func() error {
+		if _, err := tx.WriteTo(msg, to); err != nil {
+			return err
+		}
+		var err error
+		_, from, err = rx.ReadFrom(buf)
+		return err
+	})
+	if n > 1 {
+		t.Errorf("got %v allocations per datagram written and read through net.PacketConn, want at most 1", n)
+	}
+	if got := from.(*net.UDPAddr); !got.IP.Equal(net.IPv4(10, 0, 0, 1)) || got.Port == 0 {
+		t.Errorf("ReadFrom's address = %v, want 10.0.0.1 and an ephemeral port", got)
 	}
 }

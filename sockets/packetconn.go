@@ -126,7 +126,26 @@ func (c *PacketConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	if err != nil {
 		return n, nil, err
 	}
-	return n, net.UDPAddrFromAddrPort(from), nil
+	return n, newUDPAddr(from), nil
+}
+
+// udpAddrWithIP is a *net.UDPAddr and the bytes of its IP in one
+// allocation, where net.UDPAddrFromAddrPort makes two.
+type udpAddrWithIP struct {
+	addr net.UDPAddr
+	ip   [4]byte
+}
+
+// newUDPAddr returns a fresh *net.UDPAddr for an IPv4 ap, made with one
+// allocation: each ReadFrom returns its own, as the standard library's do,
+// so a caller may keep or change it.
+func newUDPAddr(ap netip.AddrPort) *net.UDPAddr {
+	if !ap.Addr().Is4() {
+		return net.UDPAddrFromAddrPort(ap)
+	}
+	a := &udpAddrWithIP{ip: ap.Addr().As4()}
+	a.addr = net.UDPAddr{IP: a.ip[:], Port: int(ap.Port())}
+	return &a.addr
 }
 
 // ReadFromUDPAddrPort is ReadFrom returning the source as a

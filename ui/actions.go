@@ -13,6 +13,7 @@ import (
 
 	"github.com/netlab/netlab/core/link/mem"
 	"github.com/netlab/netlab/core/wire"
+	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/netifapi"
 	"github.com/netlab/netlab/sockets"
@@ -93,6 +94,9 @@ func (a *actions) do(what string, timeout time.Duration, fn func(ctx context.Con
 
 func (a *actions) stack(node string) (*run.Node, error) {
 	n := a.world.Node(node)
+	if n != nil && n.Kind == labs.KindKernel {
+		return nil, fmt.Errorf("%s is a kernel node: the TUI shows it, exec steps change it", node)
+	}
 	if n == nil || n.Stack == nil {
 		return nil, fmt.Errorf("no stack named %q", node)
 	}
@@ -464,6 +468,23 @@ func (a *actions) Impair(id string, imp mem.Impairments) tea.Cmd {
 	}
 }
 
+// Capture starts (on) or stops a capture of link id: a pcap file at the
+// world's CapturePath, written off the loop by the world's capture.
+func (a *actions) Capture(id string, on bool) tea.Cmd {
+	w := a.world
+	return func() tea.Msg {
+		if on {
+			path := w.CapturePath(id)
+			if err := w.StartCapture(id, path); err != nil {
+				return resultMsg{What: "capture " + id, Err: err}
+			}
+			return resultMsg{What: "capture " + id, Detail: "writing " + path}
+		}
+		st, err := w.StopCapture(id)
+		return resultMsg{What: "capture " + id + " stopped", Detail: fmt.Sprintf("%d frames written to %s", st.Stats.Written, st.Path), Err: err}
+	}
+}
+
 // clockAction runs a control call of the virtual clock.
 func (a *actions) clockAction(what string, fn func(c *run.World) string) tea.Cmd {
 	w := a.world
@@ -523,18 +544,23 @@ func (a *actions) ChangeSpeed(dir int) tea.Cmd {
 	})
 }
 
-// Rerun closes the world and builds and starts a new one of the same lab.
+// Rerun builds and starts a new world of the same lab and then closes
+// the old one. When the build fails the old world keeps running (the
+// App keeps showing it) and the error is reported.
 func (a *actions) Rerun() tea.Cmd {
 	old, build := a.world, a.build
 	return func() tea.Msg {
-		if old != nil {
-			old.Close()
-		}
 		if build == nil {
 			return worldMsg{Err: fmt.Errorf("rerun is not available")}
 		}
 		w, err := build()
-		return worldMsg{World: w, Err: err}
+		if err != nil {
+			return worldMsg{Err: err}
+		}
+		if old != nil {
+			old.Close()
+		}
+		return worldMsg{World: w}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 )
 
@@ -86,11 +87,21 @@ type App struct {
 	help     help.Model
 	status   string
 	statusOK bool
+	// failed is why the TUI quit on its own: a stack's tcpip goroutine
+	// panicked (Err).
+	failed error
+	// kernel is the last read of the kernel nodes' devices, by node;
+	// kernelAt when the next read was asked for, kernelBusy while it runs;
+	// readKernel reads one node (tests replace it).
+	kernel     map[string]*KernelData
+	kernelAt   time.Time
+	kernelBusy bool
+	readKernel func(w *run.World, node string) ([]KernelLink, error)
 }
 
 // New returns the TUI of a started world.
 func New(w *run.World, o Options) *App {
-	a := &App{opts: o, world: w, styles: NewStyles(!o.NoColor), keys: DefaultKeyMap()}
+	a := &App{opts: o, world: w, styles: NewStyles(!o.NoColor), keys: DefaultKeyMap(), readKernel: readKernelLinks}
 	a.env = &env{styles: &a.styles, keys: &a.keys, act: &actions{world: w, build: o.Rebuild}}
 	e := a.env
 	a.panels = [nPanels]Panel{
@@ -118,11 +129,45 @@ func New(w *run.World, o Options) *App {
 	return a
 }
 
+// Err returns why the TUI quit on its own, nil after a quit the person
+// asked for: a *core.PanicError when a stack's tcpip goroutine panicked.
+func (a *App) Err() error { return a.failed }
+
+// stackFailure returns the first stack of the world whose tcpip goroutine
+// panicked (core.Stack.Err), nil if none.
+func (a *App) stackFailure() error {
+	if a.world == nil {
+		return nil
+	}
+	for _, n := range a.world.Nodes {
+		if n.Stack != nil {
+			if err := n.Stack.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // World returns the world the TUI shows now (a rerun replaces it).
 func (a *App) World() *run.World { return a.world }
 
-// Init starts the tick.
-func (a *App) Init() tea.Cmd { return a.tickCmd() }
+// Init starts the tick and the first read of the kernel nodes.
+func (a *App) Init() tea.Cmd { return tea.Batch(a.tickCmd(), a.kernelCmd()) }
+
+// kernelCmd reads the kernel nodes' devices off the UI goroutine, when
+// the world has kernel nodes, no read runs and the last is kernelEvery
+// old; nil otherwise.
+func (a *App) kernelCmd() tea.Cmd {
+	if a.kernelBusy || time.Since(a.kernelAt) < kernelEvery {
+		return nil
+	}
+	cmd := readKernelCmd(a.world, a.readKernel)
+	if cmd != nil {
+		a.kernelBusy, a.kernelAt = true, time.Now()
+	}
+	return cmd
+}
 
 func (a *App) tickCmd() tea.Cmd {
 	d := a.opts.Tick
@@ -143,16 +188,40 @@ func (a *App) Refresh() {
 	if w := a.world; w != nil {
 		d.Lab = w.Lab
 		d.Clock = w.ClockState()
-		snaps := w.Snapshots()
 		for _, n := range w.Nodes {
-			if n.Stack != nil {
-				d.Nodes = append(d.Nodes, n.Name)
+			switch {
+			case n.Stack != nil:
+				d.Nodes, d.Kinds = append(d.Nodes, n.Name), append(d.Kinds, n.Kind)
+				d.Stacks, d.Kernels = append(d.Stacks, n.Stack.Snapshot()), append(d.Kernels, nil)
+			case n.Kind == labs.KindKernel:
+				d.Nodes, d.Kinds = append(d.Nodes, n.Name), append(d.Kinds, n.Kind)
+				d.Stacks, d.Kernels = append(d.Stacks, nil), append(d.Kernels, a.kernel[n.Name])
 			}
 		}
-		d.Stacks = snaps
 		stats := w.LinkStats()
+		capturing := map[string]run.CaptureStatus{}
+		for _, c := range w.Captures() {
+			capturing[c.Link] = c
+		}
 		for i, l := range w.Links {
-			d.Links = append(d.Links, LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Stats: stats[i]})
+			ld := LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Type: l.Spec.Type, Stats: stats[i]}
+			if ld.Type == "" {
+				ld.Type = labs.LinkPipe
+			}
+			if l.Spec.Type == labs.LinkTAP {
+				k := l.Spec.A
+				if w.Node(k.Node) == nil || w.Node(k.Node).Kind != labs.KindKernel {
+					k = l.Spec.B
+				}
+				ld.Device = k.Interface
+				if ns := namespaceOf(w, k.Node); ns != "" {
+					ld.Device += " in netns " + ns
+				}
+			}
+			if c, ok := capturing[l.ID]; ok {
+				ld.Capture, ld.Captured = c.Path, c.Stats.Written
+			}
+			d.Links = append(d.Links, ld)
 		}
 		for _, n := range w.Nodes {
 			if n.Switch != nil {
@@ -228,10 +297,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tickMsg:
 		a.Refresh()
+		if err := a.stackFailure(); err != nil {
+			// The stack has stopped: quit, so that the terminal is
+			// restored and the command can say what happened.
+			a.failed = err
+			return a, tea.Quit
+		}
 		if p := a.env.act.Progress(); p != "" {
 			a.status, a.statusOK = p, true
 		}
-		return a, a.tickCmd()
+		return a, tea.Batch(a.tickCmd(), a.kernelCmd())
+	case kernelMsg:
+		a.kernelBusy = false
+		if msg.world == a.world {
+			a.kernel = msg.nodes
+			a.Refresh()
+		}
+		return a, nil
 	case resultMsg:
 		a.env.act.progress.Store(nil)
 		a.setResult(msg)
@@ -244,6 +326,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.world = msg.World
 		a.env.act.world = msg.World
+		a.kernel, a.kernelAt = nil, time.Time{}
 		a.status, a.statusOK = "✔ rerun: a new world of "+msg.World.Lab.Name+" is running", true
 		a.resetPanels()
 		a.Refresh()
@@ -587,16 +670,21 @@ func (a *App) header() string {
 		c := d.Clock
 		switch {
 		case !c.Virtual:
-			clk = "real " + fmtClock(c.Now) + " ▶"
+			clk = "real " + fmtClock(c.Now) + " ▶ running"
+		case c.Stepping:
+			clk = "virtual " + fmtClock(c.Now) + " ⏭ stepping " + speedString(c.Speed)
 		case c.Paused:
 			clk = "virtual " + fmtClock(c.Now) + " ⏸ paused " + speedString(c.Speed)
 		default:
-			clk = "virtual " + fmtClock(c.Now) + " ▶ " + speedString(c.Speed)
+			clk = "virtual " + fmtClock(c.Now) + " ▶ running " + speedString(c.Speed)
 		}
 	}
 	var tabs []string
 	if d != nil {
 		for i, n := range d.Nodes {
+			if i < len(d.Kinds) && d.Kinds[i] == labs.KindKernel {
+				n += " (kernel)"
+			}
 			t := fmt.Sprintf(" %d:%s ", i+1, n)
 			if i == d.Node {
 				tabs = append(tabs, st.ActiveTab.Render(fmt.Sprintf("[%d:%s]", i+1, n)))
@@ -648,25 +736,64 @@ func (a *App) statusLine() string {
 	return " " + a.styles.Err.Render(s)
 }
 
-// helpBar shows the focused panel's keys, then the global ones.
+// helpBar shows the focused panel's keys, then the global ones, and
+// always "? all keys" and "q quit": when the line is too narrow for every
+// key, the global keys go first (the least used first, "tab next panel"
+// last of all), then the panel's own from the last.
 func (a *App) helpBar() string {
-	var bs []key.Binding
+	k := a.keys
 	if a.form != nil {
-		bs = []key.Binding{a.keys.Submit, a.keys.NextField, a.keys.Cancel}
-	} else {
-		own := a.panels[a.focus].Keys()
-		for _, b := range own {
-			switch b.Help().Key {
-			case "↑/k", "↓/j", "pgup", "pgdn", "g", "G", "esc":
-				continue // in the full help
-			}
-			bs = append(bs, b)
-		}
-		k := a.keys
-		bs = append(bs, k.NextPanel, k.PrevNode, k.NextNode, k.Ping, k.Pause, k.Step, k.Faster, k.Slower, k.Help, k.Quit)
+		return a.fitHelp(nil, []key.Binding{k.Submit, k.NextField, k.Cancel})
 	}
-	a.help.SetWidth(a.w - 1)
-	return " " + a.help.ShortHelpView(bs)
+	var own []key.Binding
+	for _, b := range a.panels[a.focus].Keys() {
+		switch b.Help().Key {
+		case "↑/k", "↓/j", "pgup", "pgdn", "g", "G", "esc":
+			continue // in the full help
+		}
+		own = append(own, b)
+	}
+	// Shown in this order; kept by priority (kept[i] says whether).
+	shown := append(own, k.NextPanel, k.PrevNode, k.NextNode, k.Ping, k.Pause, k.Step, k.Faster, k.Slower)
+	n := len(own)
+	prio := make([]int, 0, len(shown)) // indexes into shown, most wanted first
+	prio = append(prio, n)             // tab
+	for i := range own {
+		prio = append(prio, i)
+	}
+	// pause, step, ping, ←, →, +, -.
+	prio = append(prio, n+4, n+5, n+3, n+1, n+2, n+6, n+7)
+	return a.fitHelp(shown, []key.Binding{k.Help, k.Quit}, prio...)
+}
+
+// fitHelp renders the help line: shown's keys in their order, as many
+// as fit by prio (indexes into shown, most wanted first; none: all in
+// order), then always.
+func (a *App) fitHelp(shown, always []key.Binding, prio ...int) string {
+	if len(prio) == 0 {
+		for i := range shown {
+			prio = append(prio, i)
+		}
+	}
+	a.help.SetWidth(0)
+	width := a.w - 1
+	for keep := len(prio); keep >= 0; keep-- {
+		want := make([]bool, len(shown))
+		for _, i := range prio[:keep] {
+			want[i] = true
+		}
+		var bs []key.Binding
+		for i, b := range shown {
+			if want[i] {
+				bs = append(bs, b)
+			}
+		}
+		bs = append(bs, always...)
+		if v := a.help.ShortHelpView(bs); ansiWidth(v) <= width || keep == 0 {
+			return " " + v
+		}
+	}
+	return ""
 }
 
 // fullHelp is the ? overlay: every key, by where it works.
@@ -682,8 +809,8 @@ func (a *App) fullHelp() string {
 			k.DHCPStart, k.DHCPStop, k.DHCPRenew, k.DHCPRelease, k.DHCPInform}},
 		{"dhcp", []key.Binding{k.ServerStart, k.ServerStop}},
 		{"routes", []key.Binding{k.Add, k.Remove, k.Forwarding}},
-		{"sockets", []key.Binding{k.Add, k.Bind, k.Connect, k.Send, k.Remove}},
-		{"links", []key.Binding{k.Impair}},
+		{"sockets", []key.Binding{k.Add, k.Listen, k.Dial, k.Bind, k.Connect, k.Send, k.Remove, k.Reset}},
+		{"links", []key.Binding{k.Impair, k.Capture}},
 		{"events", []key.Binding{k.PauseLog, k.Detail}},
 		{"forms", []key.Binding{k.Submit, k.NextField, k.PrevField, k.Cancel}},
 	}

@@ -273,3 +273,42 @@ func TestFilter(t *testing.T) {
 		t.Fatal("esc did not clear the filter")
 	}
 }
+
+// TestHelpBarKeepsHelpAndQuit renders every panel at 80 and 60 columns
+// (and with a form open): the help bar always ends with "? all keys" and
+// "q quit", whole, and says how to move on ("tab next panel") before any
+// other global key; keys that do not fit are left out, not cut.
+func TestHelpBarKeepsHelpAndQuit(t *testing.T) {
+	w := quietWorld(t, "quickstart")
+	for _, width := range []int{80, 60} {
+		a := newTestApp(t, w, width, 24)
+		check := func(what string) {
+			t.Helper()
+			lines := strings.Split(plain(a.Render()), "\n")
+			bar := strings.TrimRight(lines[len(lines)-1], " ")
+			if !strings.HasSuffix(bar, "? all keys • q quit") || strings.Contains(bar, "…") {
+				t.Errorf("%d columns, %s: help bar %q", width, what, bar)
+			}
+			if a.form == nil && !strings.Contains(bar, "tab next panel") {
+				t.Errorf("%d columns, %s: help bar %q has no tab", width, what, bar)
+			}
+		}
+		for i := range nPanels {
+			a.setFocus(i)
+			check(panelNames[i])
+		}
+		a.setFocus(pInterfaces)
+		a.Update(press("a"))
+		lines := strings.Split(plain(a.Render()), "\n")
+		if bar := strings.TrimSpace(lines[len(lines)-1]); bar != "enter submit • tab next field • esc cancel" {
+			t.Errorf("%d columns, a form: help bar %q", width, bar)
+		}
+		a.Update(press("esc"))
+	}
+	// At 80 columns the Interfaces panel keeps its first keys.
+	a := newTestApp(t, w, 80, 24)
+	lines := strings.Split(plain(a.Render()), "\n")
+	if bar := strings.TrimSpace(lines[len(lines)-1]); !strings.HasPrefix(bar, "a add • x remove •") {
+		t.Errorf("80 columns, Interfaces: help bar %q", bar)
+	}
+}

@@ -35,15 +35,16 @@ func (e *logEntry) line() string {
 
 // eventsPanel is the stacks' recent events merged in order (by Seq): state
 // changes and packet summaries. It follows the newest event unless the
-// person scrolls up; space pauses it; enter opens a detail view with the
-// packet's decoded headers.
+// person scrolls up; space pauses it (events that arrive meanwhile wait
+// in pending and join the log, in order, on resume); enter opens a detail
+// view with the packet's decoded headers.
 type eventsPanel struct {
 	tablePanel
 	data    *Data
 	log     []logEntry
 	lastSeq uint64
 	paused  bool
-	missed  int // events that arrived while paused
+	pending []logEntry // events that arrived while paused, at most maxLog
 	follow  bool
 	detail  []string // the detail view's lines, nil when closed
 	dOff    int
@@ -63,7 +64,7 @@ func (p *eventsPanel) Title() string {
 	case p.detail != nil:
 		t += " · packet detail (esc closes)"
 	case p.paused:
-		t += fmt.Sprintf(" · ⏸ paused (%d new)", p.missed)
+		t += fmt.Sprintf(" · ⏸ paused (%d new)", len(p.pending))
 	case p.follow:
 		t += " · following"
 	}
@@ -91,15 +92,17 @@ func (p *eventsPanel) SetData(d *Data) {
 	if len(fresh) > 0 {
 		sort.Slice(fresh, func(i, j int) bool { return fresh[i].Seq < fresh[j].Seq })
 		if p.paused {
-			p.missed += len(fresh)
+			for _, e := range fresh {
+				p.pending = append(p.pending, logEntry{ev: e})
+			}
+			if over := len(p.pending) - maxLog; over > 0 {
+				p.pending = append(p.pending[:0], p.pending[over:]...)
+			}
 		} else {
 			for _, e := range fresh {
 				p.log = append(p.log, logEntry{ev: e})
 			}
-			if over := len(p.log) - maxLog; over > 0 {
-				p.log = append(p.log[:0], p.log[over:]...)
-				p.list.sel -= over
-			}
+			p.trim()
 		}
 		p.lastSeq = fresh[len(fresh)-1].Seq
 	}
@@ -107,6 +110,14 @@ func (p *eventsPanel) SetData(d *Data) {
 	if p.follow && !p.paused {
 		p.list.sel = p.list.count() - 1
 		p.list.clamp()
+	}
+}
+
+// trim keeps the newest maxLog events of the log.
+func (p *eventsPanel) trim() {
+	if over := len(p.log) - maxLog; over > 0 {
+		p.log = append(p.log[:0], p.log[over:]...)
+		p.list.sel = max(p.list.sel-over, 0)
 	}
 }
 
@@ -158,7 +169,14 @@ func (p *eventsPanel) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(km, k.PauseLog):
 			p.paused = !p.paused
 			if !p.paused {
-				p.missed = 0
+				p.log = append(p.log, p.pending...)
+				p.pending = nil
+				p.trim()
+				p.list.setRows(p)
+				if p.follow {
+					p.list.sel = p.list.count() - 1
+					p.list.clamp()
+				}
 			}
 			return nil
 		case key.Matches(km, k.Detail):

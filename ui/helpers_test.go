@@ -31,11 +31,17 @@ func updating() bool {
 // not change.
 func quietWorld(t testing.TB, name string) *run.World {
 	t.Helper()
+	return quietWorldWith(t, name, run.Options{PacketEvents: true})
+}
+
+// quietWorldWith is quietWorld with the world's options o.
+func quietWorldWith(t testing.TB, name string, o run.Options) *run.World {
+	t.Helper()
 	lab, err := labs.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := run.Build(lab, run.Options{PacketEvents: true})
+	w, err := run.Build(lab, o)
 	if err != nil {
 		t.Fatal(err)
 	}

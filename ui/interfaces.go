@@ -31,12 +31,18 @@ type interfacesPanel struct {
 	netifs  []snapshot.Netif
 	history map[string]*traffic // by node + "/" + netif
 	tick    uint64
+	// kernel is the kernel node's devices when the node shown is one
+	// (kernel.go): read only, netifs is empty then.
+	kernel *KernelData
 }
 
 func newInterfacesPanel(e *env) *interfacesPanel {
 	p := &interfacesPanel{history: map[string]*traffic{}}
 	p.env = e
 	p.list = newList(e, 2, func(w int) string {
+		if p.kernel != nil {
+			return col(w, kernelWidths, "name", "mac", "address", "mtu", "admin", "oper", "kind")
+		}
 		return col(w, ifWidths, "name", "mac", "address", "mtu", "admin", "link", "dhcp")
 	}, "no interfaces (a adds one)")
 	return p
@@ -44,7 +50,14 @@ func newInterfacesPanel(e *env) *interfacesPanel {
 
 var ifWidths = []int{8, 17, 18, 5, 6, 6, 0}
 
+// kernelWidths are a kernel node's columns: its operational state may be
+// "unknown" (loopback, TAP devices without a carrier of their own).
+var kernelWidths = []int{8, 17, 18, 5, 6, 7, 0}
+
 func (p *interfacesPanel) Title() string {
+	if p.kernel != nil {
+		return p.titled("Interfaces · " + p.data.NodeName() + " · kernel, read only")
+	}
 	return p.titled("Interfaces · " + p.data.NodeName())
 }
 
@@ -55,6 +68,15 @@ func (p *interfacesPanel) SetData(d *Data) {
 		p.sample(d)
 	}
 	p.netifs = d.Stack().Netifs
+	p.kernel = d.Kernel()
+	switch {
+	case p.kernel == nil:
+		p.list.empty = "no interfaces (a adds one)"
+	case p.kernel.Err != nil:
+		p.list.empty = "cannot read " + d.NodeName() + "'s devices: " + p.kernel.Err.Error()
+	default:
+		p.list.empty = "reading " + d.NodeName() + "'s devices…"
+	}
 	p.list.setRows(p)
 }
 
@@ -94,14 +116,26 @@ func (p *interfacesPanel) sample(d *Data) {
 	}
 }
 
-func (p *interfacesPanel) Len() int { return len(p.netifs) }
+func (p *interfacesPanel) Len() int {
+	if p.kernel != nil {
+		return len(p.kernel.Links)
+	}
+	return len(p.netifs)
+}
 
 func (p *interfacesPanel) Text(i int) string {
+	if p.kernel != nil {
+		l := p.kernel.Links[i]
+		return l.Name + " " + l.MAC + " " + kernelAddrs(l)
+	}
 	n := p.netifs[i]
 	return n.Name + " " + n.MAC.String() + " " + n.Address.String()
 }
 
 func (p *interfacesPanel) Row(i, w int) []string {
+	if p.kernel != nil {
+		return p.kernelRow(p.kernel.Links[i], w)
+	}
 	st := p.env.styles
 	n := p.netifs[i]
 	addr := "—"
@@ -151,6 +185,9 @@ func (p *interfacesPanel) Row(i, w int) []string {
 
 func (p *interfacesPanel) Keys() []key.Binding {
 	k := p.env.keys
+	if p.kernel != nil {
+		return k.listKeys()
+	}
 	return append([]key.Binding{k.Add, k.Remove, k.Address, k.MTU, k.AdminToggle, k.LinkToggle, k.Forwarding,
 		k.DHCPStart, k.DHCPStop, k.DHCPRenew, k.DHCPRelease, k.DHCPInform}, k.listKeys()...)
 }
@@ -169,8 +206,8 @@ func (p *interfacesPanel) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil
+	if !ok || p.kernel != nil {
+		return nil // a kernel node's keys are the list's
 	}
 	k, a, node := p.env.keys, p.env.act, p.data.NodeName()
 	if key.Matches(km, k.Add) {
@@ -268,4 +305,57 @@ func addInterfaceForm(e *env, node string, have []snapshot.Netif) *Form {
 		newField("address", "", "10.0.0.9/24 (optional)", optional(checkPrefix)),
 		newField("MTU", "", "1500 (optional)", optional(checkMTU)),
 	)
+}
+
+// kernelRow is a kernel node's device in two lines, as a stack's netif:
+// name (and its kind when not a plain device), MAC, addresses, MTU,
+// admin and operational state; then the kernel's packet, byte and drop
+// counters.
+func (p *interfacesPanel) kernelRow(l KernelLink, w int) []string {
+	st := p.env.styles
+	admin := st.OK.Render("up")
+	if !l.Up {
+		admin = st.Warn.Render("down")
+	}
+	oper := l.Oper
+	switch oper {
+	case "up":
+		oper = st.OK.Render(oper)
+	case "down", "lowerlayerdown":
+		oper = st.Err.Render(oper)
+	}
+	name, kind := l.Name, ""
+	switch {
+	case l.Type == "loopback" || l.Name == "lo": // netlink calls lo a "device"
+		name += " (lo)"
+	case l.Type == "tuntap":
+		kind = "tap device"
+	case l.Type == "device" || l.Type == "":
+	default:
+		kind = l.Type
+	}
+	mac := l.MAC
+	if mac == "" {
+		mac = "—"
+	}
+	l1 := col(w, kernelWidths, name, mac, kernelAddrs(l), strconv.Itoa(l.MTU), admin, oper, kind)
+	line := fmt.Sprintf("  rx %s pk %s  tx %s pk %s", fmtCount(l.RxPackets), fmtBytes(l.RxBytes), fmtCount(l.TxPackets), fmtBytes(l.TxBytes))
+	if l.RxDropped+l.TxDropped > 0 {
+		line += st.Warn.Render(fmt.Sprintf("  drops rx %d tx %d", l.RxDropped, l.TxDropped))
+	} else {
+		line += "  drops 0"
+	}
+	return []string{l1, fit(line, w)}
+}
+
+// kernelAddrs is a device's IPv4 addresses, "—" for none.
+func kernelAddrs(l KernelLink) string {
+	if len(l.Addrs) == 0 {
+		return "—"
+	}
+	parts := make([]string, len(l.Addrs))
+	for i, a := range l.Addrs {
+		parts[i] = a.String()
+	}
+	return strings.Join(parts, ",")
 }

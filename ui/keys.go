@@ -23,8 +23,9 @@ type KeyMap struct {
 	// Sockets: bind, connect and send on the selected socket; open a TCP
 	// listener or connection; reset the selected TCP connection.
 	Bind, Connect, Send, Listen, Dial, Reset key.Binding
-	// Links.
-	Impair key.Binding
+	// Links: change the selected link's impairments; start or stop its
+	// capture.
+	Impair, Capture key.Binding
 	// Events.
 	PauseLog, Detail key.Binding
 
@@ -85,7 +86,8 @@ func DefaultKeyMap() KeyMap {
 		Dial:    b([]string{"o"}, "o", "tcp connect"),
 		Reset:   b([]string{"X"}, "X", "reset (RST)"),
 
-		Impair: b([]string{"i", "enter"}, "i/enter", "impair"),
+		Impair:  b([]string{"i", "enter"}, "i/enter", "impair"),
+		Capture: b([]string{"c"}, "c", "capture start/stop"),
 
 		PauseLog: b([]string{"space"}, "space", "pause log"),
 		Detail:   b([]string{"enter"}, "enter", "packet detail"),

@@ -100,15 +100,23 @@ func (p *linksPanel) Row(i, w int) []string {
 	} else {
 		imp = "perfect wire"
 	}
+	kind := l.Type
+	if l.Device != "" {
+		kind += " (" + l.Device + ")"
+	}
+	head := fmt.Sprintf("%s  %s ↔ %s  %s  %s", l.ID, l.A, l.B, kind, imp)
+	if l.Capture != "" {
+		head += p.env.styles.Fresh.Render(fmt.Sprintf("  ● capturing %d fr → %s", l.Captured, l.Capture))
+	}
 	return []string{
-		fit(fmt.Sprintf("%s  %s ↔ %s  %s", l.ID, l.A, l.B, imp), w),
+		fit(head, w),
 		fit(p.dir(l.A+" → "+l.B, l.Stats.AtoB), w),
 		fit(p.dir(l.B+" → "+l.A, l.Stats.BtoA), w),
 	}
 }
 
 func (p *linksPanel) Keys() []key.Binding {
-	return append([]key.Binding{p.env.keys.Impair}, p.env.keys.listKeys()...)
+	return append([]key.Binding{p.env.keys.Impair, p.env.keys.Capture}, p.env.keys.listKeys()...)
 }
 
 func (p *linksPanel) Update(msg tea.Msg) tea.Cmd {
@@ -116,15 +124,20 @@ func (p *linksPanel) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyPressMsg)
-	if !ok || !key.Matches(km, p.env.keys.Impair) {
+	if !ok {
 		return nil
 	}
 	i := p.list.selected()
 	if i < 0 || i >= len(p.links) {
-		return nil // switches have no impairments of their own
+		return nil // switches have no impairments or captures of their own
 	}
 	l := p.links[i]
-	p.env.open(impairForm(p.env, l))
+	switch {
+	case key.Matches(km, p.env.keys.Impair):
+		p.env.open(impairForm(p.env, l))
+	case key.Matches(km, p.env.keys.Capture):
+		return p.env.act.Capture(l.ID, l.Capture == "")
+	}
 	return nil
 }
 

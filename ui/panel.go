@@ -48,11 +48,16 @@ type scrollMsg struct{ Delta int }
 type Data struct {
 	Lab   *labs.Lab
 	Clock run.ClockState
-	// Nodes are the stack nodes' names; Stacks their snapshots, in the
-	// same order; Node the index of the node the person looks at.
-	Nodes  []string
-	Stacks []*snapshot.Stack
-	Node   int
+	// Nodes are the stack and kernel nodes' names, in lab order; Kinds
+	// their kinds; Stacks the stacks' snapshots (nil for a kernel node)
+	// and Kernels what the last read of a kernel node's devices found (nil
+	// for a stack), in the same order; Node the index of the node the
+	// person looks at.
+	Nodes   []string
+	Kinds   []labs.NodeKind
+	Stacks  []*snapshot.Stack
+	Kernels []*KernelData
+	Node    int
 	// Links are the lab's links with their counters, in lab order;
 	// Switches the lab's switches with their ports and MAC tables.
 	Links    []LinkData
@@ -67,9 +72,17 @@ type Data struct {
 
 // LinkData is one link as the Links panel shows it.
 type LinkData struct {
-	ID    string
-	A, B  string
-	Stats mem.Stats
+	ID   string
+	A, B string
+	// Type is the lab's link type (labs.LinkPipe, labs.LinkTAP); Device
+	// names a tap link's TAP device and the namespace it is in.
+	Type   string
+	Device string
+	Stats  mem.Stats
+	// Capture is the pcap file the link is being captured to, "" when
+	// it is not; Captured the frames written to it so far.
+	Capture  string
+	Captured uint64
 }
 
 // Stack returns the snapshot of the node the person looks at, or an
@@ -79,6 +92,23 @@ func (d *Data) Stack() *snapshot.Stack {
 		return &snapshot.Stack{}
 	}
 	return d.Stacks[d.Node]
+}
+
+// Kernel returns what the last read of the node the person looks at
+// found when it is a kernel node, nil for a stack.
+func (d *Data) Kernel() *KernelData {
+	if !d.IsKernel() {
+		return nil
+	}
+	if k := d.Kernels[d.Node]; k != nil {
+		return k
+	}
+	return &KernelData{}
+}
+
+// IsKernel reports whether the node the person looks at is a kernel node.
+func (d *Data) IsKernel() bool {
+	return d != nil && d.Node >= 0 && d.Node < len(d.Kinds) && d.Kinds[d.Node] == labs.KindKernel
 }
 
 // NodeName returns the name of the node the person looks at.

@@ -267,3 +267,41 @@ func waitLoops(t *testing.T, act *actions) {
 		t.Fatalf("%d accept loops still running", act.accepting.Load())
 	}
 }
+
+// TestGoldenTCPTimers renders both nodes' Timers panels at 100x30 after
+// testdata/labs/tcp-timers.yaml: b's TIME-WAIT timer of its closed
+// connection and the retransmission timer of its unacknowledged hello,
+// a's delayed ACK of that hello.
+func TestGoldenTCPTimers(t *testing.T) {
+	lab, err := labs.LoadFile("testdata/labs/tcp-timers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := run.Build(lab, run.Options{PacketEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if rep := w.Run(ctx); !rep.Passed {
+		t.Fatalf("%s", rep.Summary())
+	}
+	w.Virtual.SetSpeed(1)
+	settle(t, w)
+	a := newTestApp(t, w, 100, 30)
+	a.setFocus(pTimers)
+	for i, want := range [][]string{
+		{`tcp delack 10\.0\.0\.2:40001\s+10\.0\.0\.1:80\s`},
+		{`tcp rto 10\.0\.0\.1:80\s+10\.0\.0\.2:40001\s`, `tcp time-wait 10\.0\.0\.1:80\s+10\.0\.0\.2:40000\s`},
+	} {
+		a.selectNode(i)
+		got := plain(a.Render())
+		for _, re := range want {
+			if !regexp.MustCompile(re).MatchString(got) {
+				t.Errorf("%s's Timers panel has no %s:\n%s", a.Snapshot().NodeName(), re, got)
+			}
+		}
+		golden(t, fmt.Sprintf("panel-tcp-timers-%s-timers-100x30", a.Snapshot().NodeName()), got)
+	}
+}

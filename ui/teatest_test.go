@@ -205,7 +205,7 @@ func TestTeatestSendCounters(t *testing.T) {
 	w.Virtual.Resume()
 	s := startTUI(t, w)
 	s.keys("2")
-	scr := s.waitText("Interfaces · b", "Sockets · b", "▶ ×1")
+	scr := s.waitText("Interfaces · b", "Sockets · b", "▶ running ×1")
 	rx0, tx0, ok := netifCounters(scr, "eth0")
 	if !ok {
 		t.Fatalf("no counters of b's eth0:\n%s", scr)
@@ -332,7 +332,7 @@ func TestTeatestStepClock(t *testing.T) {
 	// space resumes and pauses; a step from wherever the clock stopped
 	// goes to the next deadline.
 	s.keys("space")
-	s.waitText("✔ clock: resumed", "▶ ×1")
+	s.waitText("✔ clock: resumed", "▶ running ×1")
 	s.keys("space")
 	s.waitText("✔ clock: paused", "⏸ paused")
 	scr = s.waitFor("the paused clock on the screen", func(scr string) bool {
@@ -385,7 +385,7 @@ func TestTeatestRealClock(t *testing.T) {
 	t.Cleanup(w.Close)
 	w.Start(context.Background())
 	s := startTUI(t, w)
-	scr := s.waitText("netlab · quickstart", "real 00:00:", "Interfaces · a", "Lab: quickstart · 8/8 passed")
+	scr := s.waitText("netlab · quickstart", "real 00:00:", "▶ running", "Interfaces · a", "Lab: quickstart · 8/8 passed")
 	if strings.Contains(strings.SplitN(scr, "\n", 2)[0], "virtual") {
 		t.Fatalf("the header of a real-clock lab says virtual:\n%s", scr)
 	}

@@ -30,14 +30,18 @@ type timersPanel struct {
 // timerWidths are the columns at width w: the name (up to 28 cells, the
 // length of "tcp rto 255.255.255.255:65535") takes what the owner,
 // countdown, period and fire count leave, so a narrow panel still shows
-// how often each timer fired.
+// how often each timer fired; the owner (at least 12 cells) grows up to
+// 21, a TCP connection's local address and port, when the name has its
+// 28.
 func timerWidths(w int) []int {
 	rest := []int{12, 8, 6, 6}
 	used := len(rest) // the gaps
 	for _, x := range rest {
 		used += x
 	}
-	return append([]int{min(max(w-used, 10), 28)}, rest...)
+	name := min(max(w-used, 10), 28)
+	rest[0] = min(max(w-used-name+12, 12), 21)
+	return append([]int{name}, rest...)
 }
 
 func newTimersPanel(e *env) *timersPanel {

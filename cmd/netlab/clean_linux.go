@@ -20,6 +20,8 @@ type cleanReport struct {
 }
 
 type leftoverJSON struct {
+	// Kind is "namespace" or "directory".
+	Kind string `json:"kind"`
 	Name string `json:"name"`
 	Pid  int    `json:"pid"`
 }
@@ -33,8 +35,8 @@ func newCleanCmd(g *globals) *cobra.Command {
 		Use:   "clean",
 		Short: "Remove what labs killed before they could clean up left behind",
 		Long: `Remove the network namespaces (with their TAP devices, bridges and
-processes) that runs of netlab left behind when they died without cleaning
-up (SIGKILL, a crash). A namespace is a run's when its name carries a run
+processes) and the directories of files (under /run/netlab) that runs of
+netlab left behind when they died without cleaning up (SIGKILL, a crash). A namespace is a run's when its name carries a run
 id (nl, then the run's process id); only runs whose process is no longer
 alive are touched: a lab running now, and anything not made by netlab,
 are left alone. Processes inside are killed before the namespace goes.
@@ -55,7 +57,7 @@ are left alone. Processes inside are killed before the namespace goes.
 				left, err = host.Clean()
 			}
 			for _, l := range left {
-				rep.Leftovers = append(rep.Leftovers, leftoverJSON{Name: l.Name, Pid: l.Pid})
+				rep.Leftovers = append(rep.Leftovers, leftoverJSON{Kind: l.Kind, Name: l.Name, Pid: l.Pid})
 			}
 			if err != nil {
 				rep.Errors = append(rep.Errors, err.Error())
@@ -72,7 +74,7 @@ are left alone. Processes inside are killed before the namespace goes.
 					verb = "left behind"
 				}
 				for _, l := range left {
-					fmt.Fprintf(out, "%s: namespace %s (run of process %d, no longer alive)\n", verb, l.Name, l.Pid)
+					fmt.Fprintf(out, "%s: %s %s (run of process %d, no longer alive)\n", verb, l.Kind, l.Name, l.Pid)
 				}
 				if len(left) == 0 && err == nil {
 					fmt.Fprintln(out, "nothing to clean")

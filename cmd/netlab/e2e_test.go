@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/charmbracelet/x/vt"
 	"go.uber.org/goleak"
 
+	"github.com/netlab/netlab/core"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/ui"
@@ -281,6 +283,72 @@ func TestE2ETmux(t *testing.T) {
 	}
 }
 
+// TestE2ETmuxLab runs "netlab tui router --paused" in tmux with NO_COLOR
+// set: the named lab opens with its nodes and the clock paused, "."
+// steps it (the header says stepping), R reruns the lab into a new world,
+// no escape sequence on the screen sets a colour, and q exits 0 with the
+// terminal restored. A lab that does not exist exits 2 before the TUI
+// starts, saying so.
+func TestE2ETmuxLab(t *testing.T) {
+	tm := newTmux(t)
+	bin := buildNetlab(t, true)
+	logFile := filepath.Join(t.TempDir(), "netlab.log")
+	tm.startShell()
+
+	tm.typeText(fmt.Sprintf("%s tui nosuchlab; echo EXIT=$?", bin))
+	tm.keys("Enter")
+	scr := tm.waitFor("the shell", func(scr string) bool {
+		return strings.Contains(scr, "\nEXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+	})
+	if !strings.Contains(scr, "\nEXIT=2\n") || !strings.Contains(scr, "nosuchlab") {
+		t.Fatalf("netlab tui nosuchlab:\n%s", scr)
+	}
+	tm.checkRestored("after a lab that does not exist")
+
+	tm.typeText(fmt.Sprintf("clear; NO_COLOR=1 %s tui router --paused --log %s; echo EXIT=$?", bin, logFile))
+	tm.keys("Enter")
+	scr = tm.waitText("netlab · router", "⏸ paused", "[1:h1]", "2:r", "3:h2", "Interfaces · h1", "Lab: router")
+	if tm.pane("#{alternate_on}") != "1" {
+		t.Fatalf("the TUI is not on the alternate screen:\n%s", scr)
+	}
+	// The steps wait for the clock: "." walks it.
+	tm.keys(".")
+	tm.waitFor("the clock stepping", func(scr string) bool {
+		return strings.Contains(scr, "⏭ stepping") && strings.HasPrefix(statusOf(scr), "✔ clock step")
+	})
+	// NO_COLOR: styles (bold, reverse) but no colour (39 and 49, the
+	// terminal's default colours, are how tmux resets them).
+	raw := tm.run("capture-pane", "-e", "-p", "-t", "e2e")
+	if m := regexp.MustCompile("\x1b\\[[0-9;:]*m").FindAllString(raw, -1); len(m) == 0 {
+		t.Errorf("capture-pane -e shows no style at all: the check below sees nothing")
+	} else {
+		for _, seq := range m {
+			for _, p := range strings.FieldsFunc(seq[2:len(seq)-1], func(r rune) bool { return r == ';' || r == ':' }) {
+				if n, _ := strconv.Atoi(p); n != 39 && n != 49 && ((n >= 30 && n <= 48) || (n >= 90 && n <= 107)) {
+					t.Fatalf("with NO_COLOR the screen sets a colour: %q", seq)
+				}
+			}
+		}
+	}
+	// R: a new world of the same lab, the clock paused again at 0.
+	tm.keys("space")
+	tm.waitText("▶ running")
+	tm.keys("R")
+	tm.waitFor("the rerun", func(scr string) bool {
+		return statusOf(scr) == "✔ rerun: a new world of router is running"
+	})
+	tm.waitText("⏸ paused", "virtual 00:00:00.000")
+
+	tm.keys("q")
+	scr = tm.waitFor("the shell", func(scr string) bool {
+		return strings.Contains(scr, "EXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+	})
+	if !regexp.MustCompile(`(?m)^EXIT=0$`).MatchString(scr) {
+		t.Fatalf("netlab tui router did not exit with status 0:\n%s", scr)
+	}
+	tm.checkRestored("after q")
+}
+
 // TestE2ETmuxSignals sends SIGTERM and SIGINT to the binary while its
 // TUI runs in tmux: each restores the terminal and exits with status 130
 // (interrupted), as every command does.
@@ -336,7 +404,8 @@ func (b *syncBuffer) Bytes() []byte {
 }
 
 // panicky is the TUI with a fault planted: it panics on the key "!" in
-// Update, in View after "#", and in a command's goroutine after "@".
+// Update, in View after "#", in a command's goroutine after "@", and on
+// stack a's tcpip goroutine after "$".
 type panicky struct {
 	*ui.App
 	inView bool
@@ -351,6 +420,8 @@ func (p *panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			p.inView = true
 		case "@":
 			return p, func() tea.Msg { panic("planted: a command") }
+		case "$":
+			_ = p.World().Node("a").Stack.Post(func(*core.Core) { panic("planted: tcpip a") })
 		}
 	}
 	_, cmd := p.App.Update(msg)
@@ -365,13 +436,15 @@ func (p *panicky) View() tea.View {
 }
 
 // TestPanicRestoresTerminal runs the TUI through runProgram (as runTUI
-// does) with a panic planted in Update, in View and in a command: the
-// program returns an error, its output ends by leaving the alternate
-// screen and showing the cursor, the world is closed and no goroutine is
-// left behind. (Bubble Tea prints each panic and its stack on stderr, as
-// it would for a person, once the terminal is restored.)
+// does) with a panic planted in Update, in View, in a command and on a
+// stack's tcpip goroutine: the program returns an error (Bubble Tea's
+// panic) or quits with the App's Err (the stack's, which runTUI prints
+// with its trace), its output ends by leaving the alternate screen and
+// showing the cursor, the world is closed and no goroutine is left
+// behind. (Bubble Tea prints each panic of its own and its stack on
+// stderr, as it would for a person, once the terminal is restored.)
 func TestPanicRestoresTerminal(t *testing.T) {
-	for _, key := range []string{"!", "#", "@"} {
+	for _, key := range []string{"!", "#", "@", "$"} {
 		t.Run(key, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			lab, err := labs.Builtin("quickstart")
@@ -412,7 +485,18 @@ func TestPanicRestoresTerminal(t *testing.T) {
 			case <-time.After(e2eWait):
 				t.Fatalf("the program did not end in %v after a panic", e2eWait)
 			}
-			if !errors.Is(err, tea.ErrProgramPanic) {
+			if key == "$" {
+				var pe *core.PanicError
+				if err != nil || !errors.As(app.Err(), &pe) || pe.Stack != "a" {
+					t.Fatalf("runProgram returned %v, the App's Err is %v; want nil and a's panic", err, app.Err())
+				}
+				var report bytes.Buffer
+				reportFailure(&report, app.Err())
+				if got := report.String(); !strings.HasPrefix(got, "netlab: stack a: the tcpip goroutine panicked: planted: tcpip a\n\ngoroutine ") ||
+					!strings.Contains(got, "e2e_test.go") {
+					t.Fatalf("the report of the panic:\n%s", got)
+				}
+			} else if !errors.Is(err, tea.ErrProgramPanic) {
 				t.Fatalf("runProgram returned %v, want ErrProgramPanic", err)
 			}
 

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -28,7 +27,16 @@ func needRoot(t *testing.T) {
 	}
 }
 
+// netnsNames lists the named namespaces this process's runs made (other
+// processes on the machine may be running labs of their own).
 func netnsNames(t *testing.T) []string {
+	t.Helper()
+	own := host.ProcessPrefix(os.Getpid())
+	return slices.DeleteFunc(allNetns(t), func(s string) bool { return !strings.HasPrefix(s, own) })
+}
+
+// allNetns lists the named namespaces.
+func allNetns(t *testing.T) []string {
 	t.Helper()
 	es, err := os.ReadDir(host.NetnsDir)
 	if err != nil && !os.IsNotExist(err) {
@@ -58,9 +66,41 @@ func TestRunKernelPing(t *testing.T) {
 	}
 }
 
+// TestRunKernelLabs runs the built-in labs whose peers are the kernel's
+// own tools (nc, curl, busybox httpd) as the command does: exit 0, and no
+// namespace left.
+func TestRunKernelLabs(t *testing.T) {
+	needRoot(t)
+	for _, tc := range []struct {
+		lab  string
+		want []string
+	}{
+		{"kernel-udp", []string{"nc in k sends to s's echo app", "16 B in 1 datagram(s)", "nc received s's datagram", "kernel-udp: passed, 13/13 steps"}},
+		{"tap-pair", []string{"a pings b across the bridge", "3/3 replies", "a's megabyte reached b whole", "tap-pair: passed, 15/15 steps"}},
+		{"kernel-http", []string{"curl got the page", "s fetches k's page                   200 OK", "404 Not Found", "kernel-http: passed, 9/9 steps"}},
+	} {
+		t.Run(tc.lab, func(t *testing.T) {
+			before := netnsNames(t)
+			code, out, errs := runCLI(t, "run", tc.lab)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if after := netnsNames(t); !slices.Equal(after, before) {
+				t.Errorf("namespaces before %v, after %v", before, after)
+			}
+		})
+	}
+}
+
 // TestRunWithoutHostExits3 acts out a host without root: a lab with a
-// kernel node exits 3 and says what is missing, having made nothing; a lab
-// with only in-memory links runs as ever.
+// kernel node or a tap-pair link exits 3 and says what is missing, having
+// made nothing, from `netlab run` and `netlab tui` alike; a lab with only
+// in-memory links runs as ever.
 func TestRunWithoutHostExits3(t *testing.T) {
 	prev := hostCheck
 	hostCheck = func() error {
@@ -68,13 +108,21 @@ func TestRunWithoutHostExits3(t *testing.T) {
 	}
 	defer func() { hostCheck = prev }()
 	before := netnsNames(t)
-	code, out, errs := runCLI(t, "run", "kernel-ping")
-	if code != exitNoPrivilege {
-		t.Fatalf("exit %d, want 3\n%s%s", code, out, errs)
-	}
-	for _, want := range []string{"kernel-ping", "CAP_NET_ADMIN (run as root)", "/dev/net/tun"} {
-		if !strings.Contains(errs, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, errs)
+	for _, lab := range []string{"kernel-ping", "kernel-udp", "kernel-http", "tap-pair"} {
+		code, out, errs := runCLI(t, "run", lab)
+		if code != exitNoPrivilege {
+			t.Fatalf("%s: exit %d, want 3\n%s%s", lab, code, out, errs)
+		}
+		for _, want := range []string{lab, "CAP_NET_ADMIN (run as root)", "/dev/net/tun"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", lab, want, errs)
+			}
+		}
+		// The TUI stops as early, with the same code, before it takes
+		// the terminal.
+		code, out, errs = runCLI(t, "tui", lab)
+		if code != exitNoPrivilege || out != "" || !strings.Contains(errs, "CAP_NET_ADMIN (run as root)") {
+			t.Fatalf("tui %s: exit %d, want 3\n%s%s", lab, code, out, errs)
 		}
 	}
 	if after := netnsNames(t); !slices.Equal(after, before) {
@@ -95,8 +143,7 @@ func deadRunName(t *testing.T) string {
 	if err := c.Run(); err != nil {
 		t.Fatal(err)
 	}
-	pid := strconv.FormatInt(int64(c.Process.Pid), 36)
-	return host.Prefix + strings.Repeat("0", 5-len(pid)) + pid + "zz-k"
+	return host.ProcessPrefix(c.Process.Pid) + "zz-k"
 }
 
 // TestClean leaves a live run's namespace alone and removes a dead run's.
@@ -125,7 +172,7 @@ func TestClean(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "left behind: namespace "+dead) {
 		t.Fatalf("dry run: exit %d\n%s%s", code, out, errs)
 	}
-	if !slices.Contains(netnsNames(t), dead) {
+	if !slices.Contains(allNetns(t), dead) {
 		t.Fatal("the dry run removed the namespace")
 	}
 	code, out, errs = runCLI(t, "--json", "clean")
@@ -142,7 +189,7 @@ func TestClean(t *testing.T) {
 	if rep.Format != "netlab.clean/v1" || !slices.ContainsFunc(rep.Leftovers, func(l struct{ Name string }) bool { return l.Name == dead }) {
 		t.Fatalf("got %s", out)
 	}
-	names := netnsNames(t)
+	names := allNetns(t)
 	if slices.Contains(names, dead) {
 		t.Errorf("%s is still there", dead)
 	}

@@ -13,6 +13,9 @@ import (
 // listFormat versions the JSON form of `netlab labs`.
 const listFormat = "netlab.labs/v1"
 
+// seriesFormat versions the JSON form of `netlab labs series`.
+const seriesFormat = "netlab.series/v1"
+
 func newLabsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "labs",
@@ -73,6 +76,41 @@ schema to save beside your labs.`,
 			}
 			_, err = cmd.OutOrStdout().Write(src)
 			return err
+		},
+	}, &cobra.Command{
+		Use:   "series",
+		Short: "List the teaching series, in order",
+		Long: `List the teaching series: built-in labs that build on each other, to take
+in this order, each with what it teaches. docs/teaching.md in netlab's
+repository walks through them: what each shows, what to watch in the TUI
+('netlab tui NAME'), what to try changing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			series := labs.TeachingSeries()
+			out := cmd.OutOrStdout()
+			if g.json {
+				type entry struct {
+					Number int    `json:"number"`
+					Name   string `json:"name"`
+					Topic  string `json:"topic"`
+				}
+				list := make([]entry, len(series))
+				for i, l := range series {
+					list[i] = entry{i + 1, l.Name, l.Topic}
+				}
+				return json.NewEncoder(out).Encode(struct {
+					Format string  `json:"format"`
+					Series []entry `json:"series"`
+				}{seriesFormat, list})
+			}
+			width := 0
+			for _, l := range series {
+				width = max(width, len(l.Name))
+			}
+			for i, l := range series {
+				fmt.Fprintf(out, "%d. %-*s  %s\n", i+1, width, l.Name, l.Topic)
+			}
+			return nil
 		},
 	}, &cobra.Command{
 		Use:   "schema",

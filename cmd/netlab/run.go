@@ -56,17 +56,12 @@ frames go to DIR/<lab>-<link>.pcap.`,
 				fmt.Fprintf(out, "netlab · %s (%s clock, seed %d)\n", lab.Name, lab.Clock, lab.Seed)
 				opts.OnStep = p.step
 			}
-			if lab.NeedsHost() {
-				if err := hostCheck(); err != nil {
-					return fail(exitNoPrivilege, fmt.Errorf("lab %s has kernel nodes or tap links, which this host cannot make: %w", lab.Name, err))
-				}
+			if err := checkHostFor(lab); err != nil {
+				return err
 			}
 			w, err := run.Build(lab, opts)
 			if err != nil {
-				if run.IsUnsupported(err) {
-					return fail(exitNoPrivilege, fmt.Errorf("lab %s: %w", lab.Name, err))
-				}
-				return fail(exitBadInput, err)
+				return buildFailed(lab, err)
 			}
 			// Removes the lab's namespaces even if what follows panics.
 			defer w.Close()
@@ -103,6 +98,28 @@ frames go to DIR/<lab>-<link>.pcap.`,
 	cmd.Flags().StringVar(&pcap, "pcap", "", "write every link's frames to `DIR`/<lab>-<link>.pcap (made if missing)")
 	cmd.MarkFlagDirname("pcap")
 	return cmd
+}
+
+// checkHostFor stops a lab that needs the host (kernel nodes, tap or
+// tap-pair links) on a host that cannot make them, before anything is
+// built: exit 3, saying what is missing.
+func checkHostFor(lab *labs.Lab) error {
+	if !lab.NeedsHost() {
+		return nil
+	}
+	if err := hostCheck(); err != nil {
+		return fail(exitNoPrivilege, fmt.Errorf("lab %s has kernel nodes or tap links, which this host cannot make: %w", lab.Name, err))
+	}
+	return nil
+}
+
+// buildFailed is the command's error for a world that run.Build could not
+// make: exit 3 when the host lacks what the lab needs, 2 otherwise.
+func buildFailed(lab *labs.Lab, err error) error {
+	if run.IsUnsupported(err) {
+		return fail(exitNoPrivilege, fmt.Errorf("lab %s: %w", lab.Name, err))
+	}
+	return fail(exitBadInput, err)
 }
 
 // hostCheck is run.CheckHost; tests replace it to act out a host without

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/netlab/netlab/core"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/ui"
@@ -58,6 +59,9 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	if err != nil {
 		return fail(exitBadInput, err)
 	}
+	if err := checkHostFor(lab); err != nil {
+		return err
+	}
 	opts := run.Options{Speed: f.speed, Paused: f.paused, PacketEvents: true, EventRing: 2048, Logger: g.logger}
 	build := func() (*run.World, error) {
 		w, err := run.Build(lab, opts)
@@ -69,7 +73,7 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	}
 	w, err := build()
 	if err != nil {
-		return fail(exitBadInput, err)
+		return buildFailed(lab, err)
 	}
 	app := ui.New(w, ui.Options{Rebuild: build, NoColor: os.Getenv("NO_COLOR") != "", NoMouse: f.noMouse})
 	// Nothing may write to the terminal while the TUI owns it.
@@ -86,7 +90,23 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	if err != nil {
 		return fail(exitFailed, err)
 	}
+	if err := app.Err(); err != nil {
+		// A stack's tcpip goroutine panicked: the TUI quit so that the
+		// terminal is back; say what happened, with the goroutine's trace.
+		reportFailure(cmd.ErrOrStderr(), err)
+		return fail(exitFailed, err)
+	}
 	return nil
+}
+
+// reportFailure prints why the TUI quit on its own, and where a panic
+// happened.
+func reportFailure(w io.Writer, err error) {
+	fmt.Fprintln(w, "netlab:", err)
+	var pe *core.PanicError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(w, "\n%s\n", pe.Trace)
+	}
 }
 
 // runProgram runs m (app, or a test's wrapper of it) in a Bubble Tea

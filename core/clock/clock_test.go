@@ -231,8 +231,27 @@ func TestVirtualStepWhilePaused(t *testing.T) {
 		t.Fatal("a paused clock fired a timer")
 	case <-time.After(50 * time.Millisecond):
 	}
+	if c.Stepping() {
+		t.Fatal("a clock never stepped reports stepping")
+	}
 	c.Step()
 	if got := <-fired; got != time.Second {
 		t.Fatalf("got %v, want 1s", got)
+	}
+	if !c.Stepping() {
+		t.Fatal("a paused clock that stepped does not report stepping")
+	}
+	c.Pause()
+	if c.Stepping() {
+		t.Fatal("Pause did not end stepping")
+	}
+	c.Step()
+	c.Resume()
+	if c.Stepping() || c.Paused() {
+		t.Fatal("Resume did not end stepping")
+	}
+	c.Step() // a running clock is not stepping
+	if c.Stepping() {
+		t.Fatal("a running clock reports stepping")
 	}
 }

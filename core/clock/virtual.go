@@ -36,7 +36,8 @@ type Virtual struct {
 
 	speed      float64 // 0: as fast as possible
 	paused     bool
-	steps      int // instants to advance while paused
+	steps      int  // instants to advance while paused
+	stepped    bool // stepped since it was last paused or resumed
 	anchorReal time.Time
 	anchorVirt time.Duration
 
@@ -179,6 +180,7 @@ func (c *Virtual) Pause() {
 	c.mu.Lock()
 	c.reanchorLocked()
 	c.paused = true
+	c.stepped = false
 	c.mu.Unlock()
 }
 
@@ -187,6 +189,7 @@ func (c *Virtual) Resume() {
 	c.mu.Lock()
 	c.paused = false
 	c.steps = 0
+	c.stepped = false
 	c.anchorReal, c.anchorVirt = time.Now(), c.now
 	c.mu.Unlock()
 	c.kickScheduler()
@@ -196,8 +199,18 @@ func (c *Virtual) Resume() {
 func (c *Virtual) Step() {
 	c.mu.Lock()
 	c.steps++
+	c.stepped = true
 	c.mu.Unlock()
 	c.kickScheduler()
+}
+
+// Stepping reports whether the clock is paused and has been stepped since
+// it was paused: a person walks it from deadline to deadline. Pause and
+// Resume end it.
+func (c *Virtual) Stepping() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused && c.stepped
 }
 
 // Stats reports how many timers have fired and how many instants passed.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +125,10 @@ func gone(pid int) bool {
 
 func TestCloseRemovesEverything(t *testing.T) {
 	needHost(t)
-	before := namespaces(t)
+	// Only this process's: go test runs other packages' kernel tests
+	// meanwhile.
+	own := ProcessPrefix(os.Getpid())
+	before := ownedBy(namespaces(t), own)
 	r, err := NewRun()
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +212,7 @@ func TestCloseRemovesEverything(t *testing.T) {
 	if !gone(p.Pid()) {
 		t.Errorf("process %d still alive after Close", p.Pid())
 	}
-	if after := namespaces(t); !slices.Equal(before, after) {
+	if after := ownedBy(namespaces(t), own); !slices.Equal(before, after) {
 		t.Errorf("namespaces before %v, after Close %v", before, after)
 	}
 	if _, err := n.NewTAP("t1", 0); err == nil {
@@ -329,5 +333,49 @@ func TestCleanAfterPanic(t *testing.T) {
 	}
 	if !slices.Contains(namespaces(t), ln.FullName()) {
 		t.Errorf("Clean removed %s, a live run's namespace", ln.FullName())
+	}
+	dir := filepath.Join(FilesDir, ns[:IDLen])
+	if !slices.ContainsFunc(removed, func(l Leftover) bool { return l.Kind == LeftDirectory && l.Name == ns[:IDLen] }) {
+		t.Errorf("Clean() = %v, want directory %s", removed, ns[:IDLen])
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the dead run's directory %s is left after Clean (%v)", dir, err)
+	}
+	if _, err := os.Stat(live.Dir()); err != nil {
+		t.Errorf("Clean removed %s, a live run's directory: %v", live.Dir(), err)
+	}
+}
+
+// Commands find the run's directory, their node and namespace in their
+// environment; the directory goes with the run.
+func TestRunDir(t *testing.T) {
+	needHost(t)
+	r, err := NewRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n, err := r.NewNamespace("files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Dir() != filepath.Join(FilesDir, r.ID()) {
+		t.Fatalf("Dir() = %s", r.Dir())
+	}
+	res, err := n.Exec(testCtx(t), wallLimit, "sh", "-c", `echo "$NETLAB_NODE" > "$NETLAB_DIR/node" && echo "$NETLAB_NETNS"`)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("exec: %v %+v", err, res)
+	}
+	if got := strings.TrimSpace(string(res.Stdout)); got != n.FullName() {
+		t.Errorf("NETLAB_NETNS = %q, want %q", got, n.FullName())
+	}
+	if b, err := os.ReadFile(filepath.Join(r.Dir(), "node")); err != nil || string(b) != "files\n" {
+		t.Errorf("$NETLAB_DIR/node = %q (%v), want \"files\\n\"", b, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.Dir()); !os.IsNotExist(err) {
+		t.Errorf("%s is left after Close (%v)", r.Dir(), err)
 	}
 }

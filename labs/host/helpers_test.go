@@ -87,9 +87,18 @@ type kernelWorld struct {
 var (
 	kernelAddr = netip.MustParseAddr("10.9.0.1")
 	stackAddr  = netip.MustParseAddr("10.9.0.2")
+	stackMAC   = wire.MAC{2, 0, 0, 0, 0, 2}
 )
 
 func newKernelWorld(t *testing.T) *kernelWorld {
+	t.Helper()
+	return newKernelWorldWith(t, netip.MustParsePrefix("10.9.0.1/24"), netip.MustParsePrefix("10.9.0.2/24"))
+}
+
+// newKernelWorldWith is newKernelWorld with the kernel's TAP device at
+// kernelPrefix and the stack's eth0 at stackPrefix: a zero prefix leaves
+// that side without an address, for a DHCP client.
+func newKernelWorldWith(t *testing.T, kernelPrefix, stackPrefix netip.Prefix) *kernelWorld {
 	t.Helper()
 	needHost(t)
 	before := namespaces(t)
@@ -122,8 +131,10 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 	if w.tap, err = w.k.NewTAP("t0", 1500); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.k.AddAddress(w.tap.Name, netip.MustParsePrefix("10.9.0.1/24")); err != nil {
-		t.Fatal(err)
+	if kernelPrefix.IsValid() {
+		if err := w.k.AddAddress(w.tap.Name, kernelPrefix); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := w.k.SetUp(w.tap.Name); err != nil {
 		t.Fatal(err)
@@ -142,7 +153,7 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 	ctx, cancel := context.WithTimeout(context.Background(), wallLimit)
 	defer cancel()
 	if _, err := netifapi.Add(ctx, w.stack, netifapi.Config{
-		Name: "eth0", MAC: wire.MAC{2, 0, 0, 0, 0, 2}, Address: netip.MustParsePrefix("10.9.0.2/24"), Link: w.ep,
+		Name: "eth0", MAC: stackMAC, Address: stackPrefix, Link: w.ep,
 	}); err != nil {
 		t.Fatal(err)
 	}

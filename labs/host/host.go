@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +21,11 @@ import (
 
 // Prefix starts the name of every namespace and device a Run makes.
 const Prefix = "nl"
+
+// FilesDir holds each Run's directory of files (FilesDir/<run id>), which
+// its processes find in $NETLAB_DIR: a web server's pages, a daemon's
+// lease file, what a listener received.
+const FilesDir = "/run/netlab"
 
 // IDLen is the length of a run id: Prefix, five base-36 digits of the
 // process id, two of a per-process sequence.
@@ -94,8 +100,12 @@ func pad(s string, n int) string {
 // newID returns a run id for this process.
 func newID() string {
 	seq := runSeq.Add(1) % (36 * 36)
-	return Prefix + pad(strconv.FormatInt(int64(os.Getpid()), 36), 5) + pad(strconv.FormatInt(int64(seq), 36), 2)
+	return ProcessPrefix(os.Getpid()) + pad(strconv.FormatInt(int64(seq), 36), 2)
 }
+
+// ProcessPrefix returns what the name of everything the runs of process
+// pid make starts with: Prefix and five base-36 digits of pid.
+func ProcessPrefix(pid int) string { return Prefix + pad(strconv.FormatInt(int64(pid), 36), 5) }
 
 // pidOf returns the process id a name's run id carries.
 func pidOf(name string) (int, bool) {
@@ -119,7 +129,8 @@ func alive(pid int) bool {
 // Run is the host side of one lab run: its id and every namespace, device
 // and process it made. Its methods may be called from any goroutine.
 type Run struct {
-	id string
+	id  string
+	dir string // FilesDir/id
 
 	mu     sync.Mutex
 	closed bool
@@ -132,6 +143,13 @@ func NewRun() (*Run, error) {
 		return nil, err
 	}
 	r := &Run{id: newID()}
+	r.dir = filepath.Join(FilesDir, r.id)
+	if err := os.MkdirAll(FilesDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(r.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("run %s: %w", r.id, err)
+	}
 	openMu.Lock()
 	open[r] = struct{}{}
 	openMu.Unlock()
@@ -141,6 +159,11 @@ func NewRun() (*Run, error) {
 // ID returns the run's id, the prefix of every name it makes.
 func (r *Run) ID() string { return r.id }
 
+// Dir returns the run's directory of files, FilesDir/ID: empty at first,
+// removed with everything in it by Close. Processes the run starts find
+// it in $NETLAB_DIR.
+func (r *Run) Dir() string { return r.dir }
+
 // Namespaces returns the run's namespaces, in the order they were made.
 func (r *Run) Namespaces() []*Namespace {
 	r.mu.Lock()
@@ -149,7 +172,8 @@ func (r *Run) Namespaces() []*Namespace {
 }
 
 // Close removes everything the run made: in each namespace (newest
-// first), processes are killed, devices closed, the namespace deleted. It
+// first), processes are killed, devices closed, the namespace deleted;
+// then the run's directory. It
 // returns the errors it met, joined, and is safe to call more than once.
 func (r *Run) Close() error {
 	r.mu.Lock()
@@ -165,6 +189,7 @@ func (r *Run) Close() error {
 	for i := len(nss) - 1; i >= 0; i-- {
 		errs = append(errs, nss[i].close())
 	}
+	errs = append(errs, os.RemoveAll(r.dir))
 	openMu.Lock()
 	delete(open, r)
 	openMu.Unlock()

@@ -78,6 +78,10 @@ type Process struct {
 // Start starts argv inside the namespace in the background, in a process
 // group of its own. Its output is kept (Output). The process is killed
 // when the namespace is removed, or by Stop.
+//
+// Commands (Start's and Exec's) get netlab's environment and
+// NETLAB_DIR (the run's directory, Run.Dir), NETLAB_NODE (the
+// namespace's Name) and NETLAB_NETNS (its FullName).
 func (n *Namespace) Start(argv ...string) (*Process, error) {
 	return n.start(argv)
 }
@@ -89,6 +93,7 @@ func (n *Namespace) start(argv []string) (*Process, error) {
 	p := &Process{argv: argv, stdout: &ringBuffer{}, stderr: &ringBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	p.cmd.Env = append(os.Environ(), "NETLAB_DIR="+n.run.dir, "NETLAB_NODE="+n.name, "NETLAB_NETNS="+n.full)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid: true,
 		// Dies with us, should we die without cleaning up.

@@ -19,10 +19,15 @@ import (
 // the host.Run that owns its namespaces, TAP devices and processes, the
 // TAP drivers, and the background commands exec steps started.
 type hostWorld struct {
-	run   *host.Run
-	nss   map[string]*host.Namespace // by kernel node
-	taps  []*tap.Endpoint
-	procs []*bgProcess
+	run *host.Run
+	nss map[string]*host.Namespace // by kernel node
+	// bridges holds the tap-pair links' bridges and devices, nil without
+	// such links.
+	bridges *host.Namespace
+	// carriers make the TAP devices' carriers follow the stacks' netifs.
+	carriers []*carrier
+	taps     []*tap.Endpoint
+	procs    []*bgProcess
 }
 
 // bgProcess is a command an exec step started in the background.
@@ -60,7 +65,9 @@ func (r relay) Receive(batch []*link.Buffer) {
 // node's namespace, named as the lab names the interface, with its MAC,
 // MTU, address and state, whose driver is relayed to the kernel's end of
 // the link's pipe: the pipe's impairments and capture apply as on any
-// link. Then the kernel nodes' routes. Runs on Build's goroutine.
+// link. Then the tap-pair links (buildTAPPair), the kernel nodes'
+// routes, and the TAP devices' carriers, which follow the stacks' netifs
+// (followCarriers). Runs on Build's goroutine.
 func (w *World) buildHost() error {
 	if err := hostCheck(); err != nil {
 		return err
@@ -136,6 +143,13 @@ func (w *World) buildHost() error {
 		pipeEnd.SetReceiver(relay{ep})
 		ep.SetReceiver(relay{pipeEnd})
 	}
+	for i, l := range w.Links {
+		if l.Spec.Type == labs.LinkTAPPair {
+			if err := w.buildTAPPair(i, l); err != nil {
+				return fmt.Errorf("link %s: %w", l.ID, err)
+			}
+		}
+	}
 	for _, n := range w.Lab.Nodes {
 		if n.Kind != labs.KindKernel {
 			continue
@@ -146,6 +160,63 @@ func (w *World) buildHost() error {
 			}
 		}
 	}
+	return w.followCarriers()
+}
+
+// BridgeNamespace is the name of the namespace that holds the bridges of
+// a lab's tap-pair links: longer than a node name may be, so that it is
+// never a kernel node's.
+const BridgeNamespace = "tap-pair-links"
+
+// buildTAPPair makes tap-pair link l (the i-th): a bridge in the lab's
+// bridge namespace (made with the first such link, IPv6 off) and two TAP
+// devices, its ports, up. The first endpoint's device is relayed to the
+// far end of the link's pipe, so that the pipe's impairments and capture
+// apply between that stack and the bridge; the second stack's netif
+// attaches to its device's driver directly (Link.PeerTAP). The devices'
+// MTU is labs.MaxMTU: the stacks' own MTUs, whatever steps make them,
+// decide what is sent.
+func (w *World) buildTAPPair(i int, l *Link) error {
+	h := w.host
+	if h.bridges == nil {
+		ns, err := h.run.NewNamespace(BridgeNamespace)
+		if err != nil {
+			return err
+		}
+		if err := ns.DisableIPv6(); err != nil {
+			return err
+		}
+		h.bridges = ns
+	}
+	ns := h.bridges
+	br, err := ns.NewBridge(fmt.Sprintf("b%d", i+1))
+	if err != nil {
+		return err
+	}
+	var eps [2]*tap.Endpoint
+	for j, end := range []labs.Endpoint{l.Spec.A, l.Spec.B} {
+		t, err := ns.NewTAP(fmt.Sprintf("t%d%c", i+1, 'a'+j), labs.MaxMTU)
+		if err != nil {
+			return err
+		}
+		ep, err := tap.New(t.File, tap.Options{Name: fmt.Sprintf("%s (tap %s of %s, bridge %s)", end, t.Name, l.Pipe.Name(), br), Clock: w.Clock})
+		if err != nil {
+			t.File.Close()
+			return err
+		}
+		h.taps = append(h.taps, ep)
+		eps[j] = ep
+		if err := ns.SetMaster(t.Name, br); err != nil {
+			return err
+		}
+		if err := ns.SetUp(t.Name); err != nil {
+			return err
+		}
+	}
+	pipeEnd := l.Pipe.B()
+	pipeEnd.SetReceiver(relay{eps[0]})
+	eps[0].SetReceiver(relay{pipeEnd})
+	l.TAP, l.PeerTAP = eps[0], eps[1]
 	return nil
 }
 
@@ -193,6 +264,7 @@ func (w *World) closeHost() {
 		return
 	}
 	w.stopProcesses()
+	closeCarriers(w.host.carriers)
 	for _, ep := range w.host.taps {
 		ep.Close()
 	}

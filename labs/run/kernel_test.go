@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,17 @@ import (
 	"github.com/netlab/netlab/labs/run"
 )
 
-// netnsNames lists the named namespaces.
+// netnsNames lists the named namespaces this process's runs made (other
+// processes on the machine may be running labs of their own).
 func netnsNames(t *testing.T) []string {
+	t.Helper()
+	pid := strconv.FormatInt(int64(os.Getpid()), 36)
+	own := host.Prefix + strings.Repeat("0", 5-len(pid)) + pid
+	return slices.DeleteFunc(allNetns(t), func(s string) bool { return !strings.HasPrefix(s, own) })
+}
+
+// allNetns lists the named namespaces.
+func allNetns(t *testing.T) []string {
 	t.Helper()
 	es, err := os.ReadDir(host.NetnsDir)
 	if err != nil && !os.IsNotExist(err) {
@@ -151,7 +161,12 @@ func TestHostLabWithoutHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := netnsNames(t)
+	// Only this process's: go test runs other packages' kernel tests
+	// meanwhile.
+	own := func(names []string) []string {
+		return slices.DeleteFunc(names, func(s string) bool { return !strings.HasPrefix(s, host.ProcessPrefix(os.Getpid())) })
+	}
+	before := own(netnsNames(t))
 	w, err := run.Build(lab, run.Options{})
 	if err == nil {
 		w.Close()
@@ -160,7 +175,7 @@ func TestHostLabWithoutHost(t *testing.T) {
 	if !run.IsUnsupported(err) || !errors.Is(err, host.ErrUnsupported) || !strings.Contains(err.Error(), "CAP_NET_ADMIN") {
 		t.Fatalf("Build: %v", err)
 	}
-	if after := netnsNames(t); !slices.Equal(after, before) {
+	if after := own(netnsNames(t)); !slices.Equal(after, before) {
 		t.Errorf("namespaces before %v, after %v", before, after)
 	}
 	q, err := labs.Builtin("quickstart")
@@ -168,6 +183,155 @@ func TestHostLabWithoutHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rep, _ := runLab(t, q); !rep.Passed {
+		t.Fatalf("%s", rep.Summary())
+	}
+}
+
+const tapPairLab = `
+name: tap-pair-test
+nodes:
+  a:
+    interfaces:
+      eth0: {address: 10.7.0.1/24}
+  b:
+    interfaces:
+      eth0: {address: 10.7.0.2/24, mtu: 9000}
+links:
+  - {id: br, endpoints: [a:eth0, b:eth0], type: tap-pair, capture: true}
+steps:
+  - ping: {from: a, to: 10.7.0.2, count: 3, interval: 100ms, timeout: 2s}
+  - expect: {ping-replies: 3}
+  - ping: {from: b, to: 10.7.0.1, count: 2, interval: 100ms, timeout: 2s, size: 4000}
+  - expect: {ping-replies: 2}
+`
+
+// TestTAPPairLab pings across a tap-pair link and shows that the frames
+// went through the kernel's bridge: a bridge and two TAP devices, its
+// ports, in the lab's bridge namespace, their counters moving, the
+// bridge's forwarding database holding both stacks' MACs; the capture on
+// a's side; and nothing left after Close.
+func TestTAPPairLab(t *testing.T) {
+	lab, err := labs.Load("tap-pair-test.yaml", []byte(tapPairLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	needHost(t, lab)
+	before, rootBefore := netnsNames(t), rootLinks(t)
+	w, err := run.Build(lab, run.Options{CaptureDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	id := w.HostRun().ID()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep := w.Run(ctx)
+	for _, s := range rep.Steps {
+		t.Logf("%d %s %s: %s", s.Index, s.Name, s.Status, s.Detail)
+	}
+	if !rep.Passed {
+		t.Fatalf("%s", rep.Summary())
+	}
+	var ns *host.Namespace
+	for _, n := range w.HostRun().Namespaces() {
+		if n.Name() == run.BridgeNamespace {
+			ns = n
+		}
+	}
+	if ns == nil {
+		t.Fatalf("no namespace %s-%s among %v", id, run.BridgeNamespace, netnsNames(t))
+	}
+	ls, err := ns.Links()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]host.Link{}
+	for _, l := range ls {
+		byName[l.Name] = l
+	}
+	br, ta, tb := byName[id+"b1"], byName[id+"t1a"], byName[id+"t1b"]
+	if br.Type != "bridge" || ta.Type != "tuntap" || tb.Type != "tuntap" || !br.Up || !ta.Up || !tb.Up {
+		t.Fatalf("devices %+v, want bridge %sb1 and TAPs %st1a, %st1b, all up", ls, id, id, id)
+	}
+	// Each frame a sent came into the kernel on t1a and left on t1b.
+	if ta.RxPackets < 5 || tb.TxPackets < 5 || tb.RxPackets < 5 || ta.TxPackets < 5 {
+		t.Errorf("TAP counters: t1a rx %d tx %d, t1b rx %d tx %d: want at least the pings' 5 frames each way",
+			ta.RxPackets, ta.TxPackets, tb.RxPackets, tb.TxPackets)
+	}
+	res, err := ns.Exec(ctx, 10*time.Second, "bridge", "fdb", "show", "br", br.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdb := string(res.Stdout)
+	for _, want := range []string{"02:00:00:00:01:00 dev " + ta.Name, "02:00:00:00:02:00 dev " + tb.Name} {
+		if !strings.Contains(fdb, want) {
+			t.Errorf("the bridge's fdb lacks %q:\n%s", want, fdb)
+		}
+	}
+	caps, err := w.StopCaptures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(caps) != 1 || caps[0].Stats.Written < 10 {
+		t.Errorf("captures %+v, want the pings' frames", caps)
+	}
+	w.Close()
+	if after := netnsNames(t); slices.ContainsFunc(after, func(s string) bool { return strings.HasPrefix(s, id) }) {
+		t.Errorf("after Close, namespaces %v are left (before %v)", after, before)
+	}
+	if after := rootLinks(t); !slices.Equal(after, rootBefore) {
+		t.Errorf("the root namespace's links changed: before %v, after %v", rootBefore, after)
+	}
+}
+
+const carrierLab = `
+name: carrier-test
+nodes:
+  k:
+    kind: kernel
+    interfaces:
+      tap0: {address: 10.9.0.1/24}
+  s:
+    interfaces:
+      eth0: {address: 10.9.0.2/24}
+links:
+  - {endpoints: [k:tap0, s:eth0], type: tap}
+steps:
+  - exec: {node: k, run: "ip -o link show tap0", within: 5s}
+  - expect: {exit: 0, output-contains: ",LOWER_UP>"}
+  - set-interface: {node: s, name: eth0, link-up: false}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q 'NO-CARRIER.*state DOWN'; do sleep 0.02; done; ip -o link show tap0", within: 5s}
+  - expect: {exit: 0, output-contains: "NO-CARRIER"}
+  - exec: {node: k, run: "ping -n -c 1 -W 1 10.9.0.2", within: 5s}
+  - expect: {exit: 1}
+  - set-interface: {node: s, name: eth0, link-up: true}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q LOWER_UP; do sleep 0.02; done; ping -n -c 1 -W 2 10.9.0.2", within: 10s}
+  - expect: {exit: 0, output-contains: "1 received"}
+  - set-interface: {node: s, name: eth0, up: false}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q NO-CARRIER; do sleep 0.02; done", within: 5s}
+  - expect: {exit: 0}
+  - set-interface: {node: s, name: eth0, up: true}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q LOWER_UP; do sleep 0.02; done", within: 5s}
+  - expect: {exit: 0}
+  - remove-interface: {node: s, name: eth0}
+  - exec: {node: k, run: "until ip -o link show tap0 | grep -q NO-CARRIER; do sleep 0.02; done", within: 5s}
+  - expect: {exit: 0}
+`
+
+// TestTAPCarrierFollowsLink: the kernel sees the stack's side of a tap
+// link as a peer of a real NIC would: NO-CARRIER (operstate DOWN) while
+// the stack's netif has its link down, is down, or is gone, and the
+// carrier back (and pings answered) once it is up again.
+func TestTAPCarrierFollowsLink(t *testing.T) {
+	lab, err := labs.Load("carrier-test.yaml", []byte(carrierLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := runLab(t, lab)
+	for _, s := range rep.Steps {
+		t.Logf("%d %s %s: %s", s.Index, s.Name, s.Status, s.Detail)
+	}
+	if !rep.Passed {
 		t.Fatalf("%s", rep.Summary())
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/netlab/netlab/core/snapshot"
 	"github.com/netlab/netlab/labs"
@@ -59,6 +62,34 @@ func needHost(t testing.TB, lab *labs.Lab) {
 			t.Skipf("lab %s needs the host: %v", lab.Name, err)
 		}
 		t.Fatalf("CI is set and the host cannot run lab %s: %v", lab.Name, err)
+	}
+	needPeers(t, lab)
+}
+
+// peerPrograms are the real peers labs run in kernel nodes.
+var peerPrograms = []string{"dnsmasq", "udhcpc", "dhclient", "curl"}
+
+// needPeers skips a test of a lab whose exec steps run a peer program
+// this host lacks, unless CI is set: CI installs them (.ci/run).
+func needPeers(t testing.TB, lab *labs.Lab) {
+	t.Helper()
+	for _, s := range lab.Steps {
+		x, ok := s.Action.(*labs.Exec)
+		if !ok {
+			continue
+		}
+		words := strings.FieldsFunc(x.Run, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' })
+		for _, p := range peerPrograms {
+			if !slices.Contains(words, p) {
+				continue
+			}
+			if _, err := exec.LookPath(p); err != nil {
+				if os.Getenv("CI") == "" {
+					t.Skipf("lab %s runs %s: %v", lab.Name, p, err)
+				}
+				t.Fatalf("CI is set and lab %s runs %s, which is not installed (.ci/run installs it): %v", lab.Name, p, err)
+			}
+		}
 	}
 }
 

@@ -171,9 +171,12 @@ func (w *World) FreeEndpoints(node string, inUse []string) []string {
 
 // ClockState is what a clock shows a person.
 type ClockState struct {
-	// Virtual reports a virtual clock; Paused and Speed apply only to it.
-	Virtual bool
-	Paused  bool
+	// Virtual reports a virtual clock; Paused, Stepping and Speed apply
+	// only to it. Stepping is a paused clock that a person steps from
+	// deadline to deadline (clock.Virtual.Stepping).
+	Virtual  bool
+	Paused   bool
+	Stepping bool
 	// Speed is the pace (1 = real time, 0 = as fast as possible).
 	Speed float64
 	// Now is the clock's time.
@@ -185,7 +188,7 @@ func (w *World) ClockState() ClockState {
 	if w.Virtual == nil {
 		return ClockState{Now: w.Clock.Now(), Speed: 1}
 	}
-	return ClockState{Virtual: true, Paused: w.Virtual.Paused(), Speed: w.Virtual.Speed(), Now: w.Virtual.Now()}
+	return ClockState{Virtual: true, Paused: w.Virtual.Paused(), Stepping: w.Virtual.Stepping(), Speed: w.Virtual.Speed(), Now: w.Virtual.Now()}
 }
 
 // LinkStats returns every link's counters and impairments, in lab order.

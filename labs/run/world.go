@@ -77,13 +77,20 @@ type Node struct {
 
 // Link is one link of the world. Every link is a pipe; a tap link's pipe
 // joins the stack's netif to the TAP driver (TAP), so that impairments,
-// captures and counters work on it as on any link.
+// captures and counters work on it as on any link. A tap-pair link's pipe
+// joins its first stack's netif to the TAP driver of that stack's device
+// on the bridge (TAP); its second stack's netif is on the driver of the
+// other device (PeerTAP), with no pipe between.
 type Link struct {
 	ID   string
 	Spec labs.Link
 	Pipe *mem.Pipe
-	// TAP is a tap link's TAP driver (a *tap.Endpoint), nil for a pipe.
+	// TAP is a tap or tap-pair link's TAP driver (a *tap.Endpoint) at the
+	// far end of the pipe, nil for a pipe.
 	TAP link.Endpoint
+	// PeerTAP is a tap-pair link's second TAP driver, the one its second
+	// endpoint's netif attaches to; nil for other links.
+	PeerTAP link.Endpoint
 }
 
 // World is a lab's running stacks, links and clock.
@@ -244,6 +251,9 @@ func (w *World) endpointFor(node, iface string) (link.Endpoint, *Link) {
 			return l.Pipe.A(), l
 		}
 		if l.Spec.B.Node == node && l.Spec.B.Interface == iface {
+			if l.PeerTAP != nil {
+				return l.PeerTAP, l
+			}
 			return l.Pipe.B(), l
 		}
 	}
