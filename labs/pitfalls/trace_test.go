@@ -32,10 +32,10 @@ func TestColumns(t *testing.T) {
 	}}
 	got := il.Columns(60)
 	want := "" +
-		"step  app"+sp(25)+"tcpip\n" +
-		"      ─────"+sp(23)+"─────\n" +
-		"1"+sp(33)+"turn\n" +
-		sp(34)+"→ idle\n" +
+		"step  app" + sp(25) + "tcpip\n" +
+		"      ─────" + sp(23) + "─────\n" +
+		"1" + sp(33) + "turn\n" +
+		sp(34) + "→ idle\n" +
 		"2     RemoveNetif(eth0) = ok,\n" +
 		"        and a long note that\n" +
 		"        wraps\n" +
