@@ -93,6 +93,10 @@ type App struct {
 	// kernel is the last read of the kernel nodes' devices, by node;
 	// kernelAt when the next read was asked for, kernelBusy while it runs;
 	// readKernel reads one node (tests replace it).
+	// pit is the Pitfalls view, shown instead of the panels while open;
+	// pitCmd its first exploration when it opened before Init.
+	pit        *pitfallsView
+	pitCmd     tea.Cmd
 	kernel     map[string]*KernelData
 	kernelAt   time.Time
 	kernelBusy bool
@@ -103,6 +107,7 @@ type App struct {
 func New(w *run.World, o Options) *App {
 	a := &App{opts: o, world: w, styles: NewStyles(!o.NoColor), keys: DefaultKeyMap(), readKernel: readKernelLinks}
 	a.env = &env{styles: &a.styles, keys: &a.keys, act: &actions{world: w, build: o.Rebuild}}
+	a.pit = newPitfallsView(&a.styles, &a.keys)
 	e := a.env
 	a.panels = [nPanels]Panel{
 		pInterfaces: newInterfacesPanel(e),
@@ -152,8 +157,24 @@ func (a *App) stackFailure() error {
 // World returns the world the TUI shows now (a rerun replaces it).
 func (a *App) World() *run.World { return a.world }
 
-// Init starts the tick and the first read of the kernel nodes.
-func (a *App) Init() tea.Cmd { return tea.Batch(a.tickCmd(), a.kernelCmd()) }
+// Init starts the tick, the first read of the kernel nodes and, when
+// the options open the Pitfalls view, its first exploration.
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(a.tickCmd(), a.kernelCmd(), a.pitCmd)
+}
+
+// ShowPitfall opens the Pitfalls view on the pitfall named (or numbered)
+// name; it returns the command that explores it (Init runs it when
+// called before the program starts).
+func (a *App) ShowPitfall(name string) (tea.Cmd, error) {
+	cmd, err := a.pit.show(name)
+	if err != nil {
+		return nil, err
+	}
+	a.pitCmd = cmd
+	a.status, a.statusOK = "Pitfalls: the lab runs on behind this view; esc goes back to it", true
+	return cmd, nil
+}
 
 // kernelCmd reads the kernel nodes' devices off the UI goroutine, when
 // the world has kernel nodes, no read runs and the last is kernelEvery
@@ -314,6 +335,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.Refresh()
 		}
 		return a, nil
+	case pitfallMsg:
+		return a, a.pit.done(msg)
 	case resultMsg:
 		a.env.act.progress.Store(nil)
 		a.setResult(msg)
@@ -338,6 +361,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.form != nil || a.showHelp {
 			return a, nil
 		}
+		if a.pit.open {
+			if m.Button == tea.MouseLeft {
+				return a, a.pit.click(m.X, m.Y-a.bodyTop())
+			}
+			return a, nil
+		}
 		if i, r, ok := a.panelAt(m.X, m.Y); ok {
 			a.setFocus(i)
 			if m.Button == tea.MouseLeft {
@@ -347,11 +376,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.MouseWheelMsg:
 		m := msg.Mouse()
+		d := 3
+		if m.Button == tea.MouseWheelUp {
+			d = -3
+		}
+		if a.pit.open {
+			a.pit.scrollBy(d)
+			return a, nil
+		}
 		if i, _, ok := a.panelAt(m.X, m.Y); ok {
-			d := 3
-			if m.Button == tea.MouseWheelUp {
-				d = -3
-			}
 			return a, a.send(i, scrollMsg{Delta: d})
 		}
 		return a, nil
@@ -418,10 +451,24 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.showHelp = false
 		return nil
 	}
-	p := a.panels[a.focus]
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	if a.pit.open {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return tea.Quit
+		case key.Matches(msg, k.Help):
+			a.showHelp = true
+			return nil
+		}
+		cmd := a.pit.update(msg)
+		if !a.pit.open {
+			a.status, a.statusOK = "back to the lab: ! opens the Pitfalls view again", true
+		}
+		return cmd
+	}
+	p := a.panels[a.focus]
 	if p.Capturing() || matchesAny(msg, p.Keys()) {
 		return a.send(a.focus, msg)
 	}
@@ -452,6 +499,8 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		cmd = act.ChangeSpeed(1)
 	case key.Matches(msg, k.Slower):
 		cmd = act.ChangeSpeed(-1)
+	case key.Matches(msg, k.Pitfalls):
+		cmd, _ = a.ShowPitfall("")
 	case key.Matches(msg, k.Rerun):
 		a.status, a.statusOK = "… rerunning the lab", true
 		cmd = act.Rerun()
@@ -561,10 +610,16 @@ func (a *App) Render() string {
 	}
 	lines := make([]string, 0, a.h)
 	lines = append(lines, a.header())
-	if !a.wide() {
+	var body []string
+	switch {
+	case a.pit.open:
+		body = a.pit.render(a.w, a.h-3)
+	case !a.wide():
 		lines = append(lines, a.panelBar())
+		body = a.body()
+	default:
+		body = a.body()
 	}
-	body := a.body()
 	if a.showHelp {
 		body = a.overlay(body, a.fullHelp())
 	} else if a.form != nil {
@@ -745,6 +800,15 @@ func (a *App) helpBar() string {
 	if a.form != nil {
 		return a.fitHelp(nil, []key.Binding{k.Submit, k.NextField, k.Cancel})
 	}
+	if a.pit.open {
+		// esc (back to the lab) first, then the rest in their order.
+		own := a.pit.keyBindings()
+		prio := []int{len(own) - 1}
+		for i := range own[:len(own)-1] {
+			prio = append(prio, i)
+		}
+		return a.fitHelp(own, []key.Binding{k.Help, k.Quit}, prio...)
+	}
 	var own []key.Binding
 	for _, b := range a.panels[a.focus].Keys() {
 		switch b.Help().Key {
@@ -812,6 +876,7 @@ func (a *App) fullHelp() string {
 		{"sockets", []key.Binding{k.Add, k.Listen, k.Dial, k.Bind, k.Connect, k.Send, k.Remove, k.Reset}},
 		{"links", []key.Binding{k.Impair, k.Capture}},
 		{"events", []key.Binding{k.PauseLog, k.Detail}},
+		{"pitfalls", append([]key.Binding{k.Pitfalls}, a.pit.keyBindings()...)},
 		{"forms", []key.Binding{k.Submit, k.NextField, k.PrevField, k.Cancel}},
 	}
 	var lines []string
@@ -839,3 +904,12 @@ func (a *App) fullHelp() string {
 
 // Snapshot returns the data of the last refresh (tests).
 func (a *App) Snapshot() *Data { return a.data }
+
+// bodyTop is the screen row where the body starts: under the header, and
+// under the bar of panel names in the narrow layout.
+func (a *App) bodyTop() int {
+	if a.pit.open || a.wide() {
+		return 1
+	}
+	return 2
+}

@@ -31,6 +31,13 @@ type KeyMap struct {
 
 	// Forms.
 	Submit, Cancel, NextField, PrevField key.Binding
+
+	// Pitfalls opens the Pitfalls view. In it: pick a pitfall, move the
+	// cursor through the interleaving's steps, flip between the unsafe
+	// and the safe version, go back to the lab.
+	Pitfalls, PitfallPick                   key.Binding
+	StepNext, StepPrev, StepFirst, StepLast key.Binding
+	FlipSafe, ClosePitfalls                 key.Binding
 }
 
 // DefaultKeyMap returns the TUI's keys.
@@ -96,6 +103,15 @@ func DefaultKeyMap() KeyMap {
 		Cancel:    b([]string{"esc"}, "esc", "cancel"),
 		NextField: b([]string{"tab", "down"}, "tab", "next field"),
 		PrevField: b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
+
+		Pitfalls:      b([]string{"!"}, "!", "pitfalls"),
+		PitfallPick:   b([]string{"up", "down", "k", "j", "1", "2", "3", "4", "5", "6", "7"}, "↑/↓/1-7", "pick pitfall"),
+		StepNext:      b([]string{"right", "l", "n", "space"}, "→/n", "next step"),
+		StepPrev:      b([]string{"left", "h", "b"}, "←/b", "previous step"),
+		StepFirst:     b([]string{"home", "g"}, "g", "first step"),
+		StepLast:      b([]string{"end", "G"}, "G", "last step"),
+		FlipSafe:      b([]string{"s"}, "s", "unsafe/safe"),
+		ClosePitfalls: b([]string{"esc", "!"}, "esc/!", "back to the lab"),
 	}
 }
 
@@ -107,5 +123,5 @@ func (k KeyMap) listKeys() []key.Binding {
 // globalKeys are the keys that work from any panel.
 func (k KeyMap) globalKeys() []key.Binding {
 	return []key.Binding{k.NextPanel, k.PrevPanel, k.PrevNode, k.NextNode, k.Node, k.Ping,
-		k.Pause, k.Step, k.Faster, k.Slower, k.Rerun, k.Help, k.Quit}
+		k.Pause, k.Step, k.Faster, k.Slower, k.Rerun, k.Pitfalls, k.Help, k.Quit}
 }

@@ -163,6 +163,9 @@ func writeExploration(out io.Writer, p *pitfalls.Pitfall, e *pitfalls.Exploratio
 		fmt.Fprintf(out, "\nshortest failing interleaving: %d steps, %d preemption%s\n\n", len(s.Steps), s.Preemptions, plural(s.Preemptions))
 		io.WriteString(out, s.Columns(traceWidth))
 		fmt.Fprintf(out, "\nbroken: %s\n", s.Violation)
+	} else if s := e.Sample; s != nil {
+		fmt.Fprintf(out, "\nthe most preempted interleaving, which held: %d steps, %d preemption%s\n\n", len(s.Steps), s.Preemptions, plural(s.Preemptions))
+		io.WriteString(out, s.Columns(traceWidth))
 	}
 	fmt.Fprintf(out, "\n%s\n\n", wrapText(p.Explanation, 76))
 	switch {

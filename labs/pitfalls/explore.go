@@ -78,6 +78,11 @@ type Exploration struct {
 	// (fewest steps, then fewest preemptions, then first found); nil when
 	// none did.
 	Shortest *Interleaving `json:"shortest,omitempty"`
+	// Sample is an interleaving that held the invariant: the one with
+	// the most preemptions (then the most steps, then first found), the
+	// hardest the exploration pushed the version and it held; nil when
+	// every one broke. The safe version's trace shows it.
+	Sample *Interleaving `json:"sample,omitempty"`
 }
 
 // Explore runs newInstance's world under every interleaving of its
@@ -132,6 +137,9 @@ func explore(newInstance func() (*Instance, error), bound, limit int) (*Explorat
 				len(run.Steps) == len(s.Steps) && run.Preemptions < s.Preemptions {
 				ex.Shortest = run
 			}
+		} else if m := ex.Sample; m == nil || run.Preemptions > m.Preemptions ||
+			run.Preemptions == m.Preemptions && len(run.Steps) > len(m.Steps) {
+			ex.Sample = run
 		}
 		for d := len(decisions) - 1; d >= len(prefix); d-- {
 			dec := decisions[d]

@@ -39,6 +39,11 @@ func TestEveryPitfallBreaksUnsafeAndHoldsSafe(t *testing.T) {
 			if !Holds(safe, true) {
 				t.Fatalf("safe: %d of %d interleavings broke the invariant; shortest: %+v", safe.Broken, safe.Explored, safe.Shortest)
 			}
+			if m := safe.Sample; m == nil || m.Violation != "" || len(m.Steps) == 0 {
+				t.Errorf("safe: sample %+v, want an interleaving that held", m)
+			} else if m.Preemptions == 0 && safe.Explored > 1 {
+				t.Errorf("safe: the sample has no preemption, though %d interleavings ran", safe.Explored)
+			}
 			if safe.Bound != unsafe.Bound {
 				t.Errorf("safe explored with preemption bound %d, unsafe with %d", safe.Bound, unsafe.Bound)
 			}

@@ -26,6 +26,16 @@ func (s Step) Lines() []string {
 	return append(out, "→ "+s.Reached)
 }
 
+// Wrapped returns the step's lines wrapped to width cells, the
+// continuation lines of each indented by two.
+func (s Step) Wrapped(width int) []string {
+	var out []string
+	for _, l := range s.Lines() {
+		out = append(out, wrapIndented(l, width)...)
+	}
+	return out
+}
+
 // Columns lays the interleaving out as text: a header with one column per
 // actor, then one row per step, the step's lines in its actor's column
 // (wrapped to fit), the other columns empty. width is the whole width in
@@ -57,11 +67,7 @@ func (il *Interleaving) Columns(width int) string {
 	row("step", header)
 	row("", rule)
 	for i, s := range il.Steps {
-		var lines []string
-		for _, l := range s.Lines() {
-			lines = append(lines, wrapIndented(l, colW)...)
-		}
-		for j, l := range lines {
+		for j, l := range s.Wrapped(colW) {
 			cells := make([]string, len(names))
 			cells[s.Actor] = l
 			num := ""
