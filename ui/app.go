@@ -19,6 +19,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/netlab/netlab/labs"
+	"github.com/netlab/netlab/labs/pitfalls"
 	"github.com/netlab/netlab/labs/run"
 )
 
@@ -163,15 +164,27 @@ func (a *App) Init() tea.Cmd {
 	return tea.Batch(a.tickCmd(), a.kernelCmd(), a.pitCmd)
 }
 
-// ShowPitfall opens the Pitfalls view on the pitfall named (or numbered)
-// name; it returns the command that explores it (Init runs it when
-// called before the program starts).
-func (a *App) ShowPitfall(name string) (tea.Cmd, error) {
+// ShowPitfall opens the Pitfalls view on the unsafe (safe false) or safe
+// version of the pitfall named (or numbered) name; it returns the
+// command that explores it (Init runs it when called before the program
+// starts).
+func (a *App) ShowPitfall(name string, safe bool) (tea.Cmd, error) {
+	if _, err := pitfalls.Lookup(name); err != nil {
+		return nil, err
+	}
+	a.pit.safe = safe
+	cmd, err := a.openPitfalls(name)
+	a.pitCmd = cmd
+	return cmd, err
+}
+
+// openPitfalls opens the Pitfalls view on the pitfall named name, or the
+// last one shown when name is "".
+func (a *App) openPitfalls(name string) (tea.Cmd, error) {
 	cmd, err := a.pit.show(name)
 	if err != nil {
 		return nil, err
 	}
-	a.pitCmd = cmd
 	a.status, a.statusOK = "Pitfalls: the lab runs on behind this view; esc goes back to it", true
 	return cmd, nil
 }
@@ -500,7 +513,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Slower):
 		cmd = act.ChangeSpeed(-1)
 	case key.Matches(msg, k.Pitfalls):
-		cmd, _ = a.ShowPitfall("")
+		cmd, _ = a.openPitfalls("")
 	case key.Matches(msg, k.Rerun):
 		a.status, a.statusOK = "… rerunning the lab", true
 		cmd = act.Rerun()

@@ -109,11 +109,13 @@ func TestPitfallsViewKeysAndMouse(t *testing.T) {
 	if a.pit.sel != 4 || !strings.Contains(plain(a.Render()), "Pitfall 5/7 · shared-socket") {
 		t.Fatalf("a click on the list's fifth row picked pitfall %d", a.pit.sel+1)
 	}
-	if _, err := a.ShowPitfall("no-such"); err == nil {
+	if _, err := a.ShowPitfall("no-such", false); err == nil {
 		t.Fatal("ShowPitfall of an unknown pitfall did not fail")
 	}
-	if _, err := a.ShowPitfall("fd-reuse"); err != nil || a.pit.sel != 3 {
-		t.Fatalf("ShowPitfall(fd-reuse): %v, on pitfall %d", err, a.pit.sel+1)
+	cmd, _ = a.ShowPitfall("fd-reuse", true)
+	feed(a, cmd)
+	if a.pit.sel != 3 || !a.pit.safe || !strings.Contains(plain(a.Render()), "Pitfall 4/7 · fd-reuse · safe version") {
+		t.Fatalf("ShowPitfall(fd-reuse, safe): on pitfall %d, safe %v", a.pit.sel+1, a.pit.safe)
 	}
 	if _, cmd := a.Update(press("q")); cmd == nil || fmt.Sprint(cmd()) != fmt.Sprint(tea.Quit()) {
 		t.Fatal("q does not quit from the Pitfalls view")

@@ -349,6 +349,37 @@ func TestE2ETmuxLab(t *testing.T) {
 	tm.checkRestored("after q")
 }
 
+// TestE2ETmuxPitfalls runs "netlab pitfall netif-remove --tui" in tmux:
+// the Pitfalls view opens on the pitfall with its exploration, → moves
+// the cursor through the failing interleaving, s flips to the safe
+// version, esc shows the quickstart lab running behind, ! comes back, and
+// q exits 0 with the terminal restored.
+func TestE2ETmuxPitfalls(t *testing.T) {
+	tm := newTmux(t)
+	bin := buildNetlab(t, true)
+	tm.startShell()
+	tm.typeText(fmt.Sprintf("%s pitfall netif-remove --tui; echo EXIT=$?", bin))
+	tm.keys("Enter")
+	tm.waitText("netlab · quickstart", "Pitfall 1/7 · netif-remove · unsafe version", "✘ 2 broke the invariant",
+		"shortest failing interleaving: 4 steps, 1 preemption · step 1 of 4", "broken: eth0 was handed a frame after it was removed")
+	tm.keys("Right", "Right")
+	tm.waitText("step 3 of 4", "▶3    RemoveNetif(eth0) = ok")
+	tm.keys("s")
+	tm.waitText("Pitfall 1/7 · netif-remove · safe version", "✔ 0 broke the invariant", "the most preempted interleaving, which held")
+	tm.keys("Escape")
+	tm.waitText("Interfaces · a", "Lab: quickstart")
+	tm.keys("!")
+	tm.waitText("Pitfall 1/7 · netif-remove · safe version")
+	tm.keys("q")
+	scr := tm.waitFor("the shell", func(scr string) bool {
+		return strings.Contains(scr, "EXIT=") && strings.HasSuffix(strings.TrimRight(scr, "\n"), "e2e$")
+	})
+	if !regexp.MustCompile(`(?m)^EXIT=0$`).MatchString(scr) {
+		t.Fatalf("netlab pitfall --tui did not exit with status 0:\n%s", scr)
+	}
+	tm.checkRestored("after q")
+}
+
 // TestE2ETmuxSignals sends SIGTERM and SIGINT to the binary while its
 // TUI runs in tmux: each restores the terminal and exits with status 130
 // (interrupted), as every command does.

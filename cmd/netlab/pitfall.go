@@ -20,7 +20,7 @@ const (
 const traceWidth = 100
 
 func newPitfallCmd(g *globals) *cobra.Command {
-	var safe, race bool
+	var safe, race, tui bool
 	cmd := &cobra.Command{
 		Use:   "pitfall NAME",
 		Short: "Reproduce a classic multithreading bug of a network stack, and its fix",
@@ -32,6 +32,10 @@ or the sockets layer's classic modes) and shows how many interleavings
 break, the shortest one step by step per goroutine, and why; with --safe
 it runs the same scenario through netifapi or sockets, where none may
 break. 'netlab pitfall list' lists them.
+
+--tui opens the same exploration in the TUI's Pitfalls view (the view the
+TUI's ! key opens), where the cursor steps through the interleaving and s
+flips between the versions.
 
 --race runs the scenario for real instead, built with the race detector
 (go run -race: it needs Go, a C compiler and netlab's source), and shows
@@ -49,6 +53,9 @@ source is missing for --race.`,
 			}
 			if race {
 				return runRaceDemo(cmd, g, p, safe)
+			}
+			if tui {
+				return runTUI(cmd, g, "quickstart", tuiFlags{speed: 1, pitfall: p.Name, safe: safe})
 			}
 			e, err := p.Explore(safe)
 			if err != nil {
@@ -70,7 +77,9 @@ source is missing for --race.`,
 		},
 	}
 	cmd.Flags().BoolVar(&safe, "safe", false, "run the safe version (netifapi or sockets) instead of the unsafe one")
+	cmd.Flags().BoolVar(&tui, "tui", false, "open the TUI's Pitfalls view on it instead (quickstart runs behind; ! or esc goes to the lab)")
 	cmd.Flags().BoolVar(&race, "race", false, "run the scenario for real under the race detector (needs Go and a C compiler)")
+	cmd.MarkFlagsMutuallyExclusive("tui", "race")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the pitfalls",

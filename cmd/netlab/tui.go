@@ -49,6 +49,10 @@ type tuiFlags struct {
 	speed   float64
 	paused  bool
 	noMouse bool
+	// pitfall, when set, opens the Pitfalls view on that pitfall (its
+	// safe version when safe).
+	pitfall string
+	safe    bool
 }
 
 // runTUI opens lab in the TUI. Bubble Tea owns the terminal and SIGINT
@@ -76,6 +80,12 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 		return buildFailed(lab, err)
 	}
 	app := ui.New(w, ui.Options{Rebuild: build, NoColor: os.Getenv("NO_COLOR") != "", NoMouse: f.noMouse})
+	if f.pitfall != "" {
+		if _, err := app.ShowPitfall(f.pitfall, f.safe); err != nil {
+			w.Close()
+			return fail(exitBadInput, err)
+		}
+	}
 	// Nothing may write to the terminal while the TUI owns it.
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)
