@@ -227,9 +227,11 @@ func (a *App) Refresh() {
 			case n.Stack != nil:
 				d.Nodes, d.Kinds = append(d.Nodes, n.Name), append(d.Kinds, n.Kind)
 				d.Stacks, d.Kernels = append(d.Stacks, n.Stack.Snapshot()), append(d.Kernels, nil)
+				d.Namespaces = append(d.Namespaces, "")
 			case n.Kind == labs.KindKernel:
 				d.Nodes, d.Kinds = append(d.Nodes, n.Name), append(d.Kinds, n.Kind)
 				d.Stacks, d.Kernels = append(d.Stacks, nil), append(d.Kernels, a.kernel[n.Name])
+				d.Namespaces = append(d.Namespaces, namespaceOf(w, n.Name))
 			}
 		}
 		stats := w.LinkStats()

@@ -24,6 +24,7 @@ func newARPPanel(e *env) *arpPanel {
 	p.list = newList(e, 1, func(w int) string {
 		return col(w, arpWidths, "address", "mac", "netif", "state", "expires", "queued")
 	}, "ARP cache empty")
+	p.list.kernel = "a kernel node: ip -n %s neigh shows its ARP cache"
 	return p
 }
 

@@ -74,6 +74,7 @@ func newDHCPPanel(e *env) *dhcpPanel {
 	p.list = newList(e, 1, func(w int) string {
 		return col(w, dhcpWidths, "address", "mac", "state", "expires", "hostname")
 	}, "no DHCP server (s starts one)")
+	p.list.kernel = "a kernel node: its DHCP peers (dnsmasq, udhcpc) are processes in %s"
 	return p
 }
 

@@ -71,6 +71,21 @@ func TestKernelNode(t *testing.T) {
 	a.setFocus(pInterfaces)
 	a.selectNode(0)
 	feed(a, a.kernelCmd())
+	// The panels a kernel node has nothing for say where to look.
+	for _, c := range []struct {
+		panel int
+		want  string
+	}{
+		{pARP, "a kernel node: ip -n " + ns + " neigh shows its ARP cache"},
+		{pRoutes, "a kernel node: ip -n " + ns + " route shows its routes"},
+		{pSockets, "a kernel node: ip netns exec " + ns + " ss -tuna lists its sockets"},
+	} {
+		a.setFocus(c.panel)
+		if got := plain(a.Render()); !strings.Contains(got, c.want) {
+			t.Fatalf("panel %d of the kernel node does not say %q:\n%s", c.panel, c.want, got)
+		}
+	}
+	a.setFocus(pInterfaces)
 	got := plain(a.Render())
 	if !strings.Contains(got, "[1:k (kernel)]") || !strings.Contains(got, "Interfaces · k · kernel, read only") {
 		t.Fatalf("k's tab and Interfaces:\n%s", got)

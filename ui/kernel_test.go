@@ -76,8 +76,13 @@ func TestKernelNodeFake(t *testing.T) {
 	if bar := strings.Split(plain(a.Render()), "\n"); !strings.HasPrefix(strings.TrimSpace(bar[len(bar)-1]), "/ filter • tab next panel") {
 		t.Fatalf("the help bar of a kernel node: %q", bar[len(bar)-1])
 	}
-	// From the Sockets panel: the action says why not.
+	// From the Sockets panel: the action says why not. Its list says
+	// there is nothing of a kernel node's here (its namespace, which
+	// would say where to look, is not known: a fake).
 	a.setFocus(pSockets)
+	if got := plain(a.Render()); !strings.Contains(got, "a kernel node: no netlab stack, nothing of it here") {
+		t.Fatalf("the kernel node's Sockets panel:\n%s", got)
+	}
 	a.Update(press("a"))
 	_, cmd = a.Update(press("enter"))
 	if r := cmd().(resultMsg); r.Err == nil || r.Err.Error() != "k is a kernel node: the TUI shows it, exec steps change it" {

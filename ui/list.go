@@ -30,6 +30,9 @@ type list struct {
 	// header returns the column header line for width w ("" for none).
 	header func(w int) string
 	empty  string
+	// kernel, when set, is shown instead of empty on a kernel node, which
+	// has no netlab stack to show: a format of one %s, its namespace.
+	kernel string
 
 	w, h     int
 	sel, off int   // positions in the filtered order
@@ -223,6 +226,12 @@ func (l *list) view() []string {
 	v := l.visible()
 	if n == 0 {
 		msg := l.empty
+		if d := l.env.data; l.kernel != "" && d.IsKernel() {
+			msg = "a kernel node: no netlab stack, nothing of it here"
+			if ns := d.Namespace(); ns != "" {
+				msg = fmt.Sprintf(l.kernel, ns)
+			}
+		}
 		if l.query != "" {
 			msg = "nothing matches"
 		}

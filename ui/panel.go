@@ -55,6 +55,9 @@ type Data struct {
 	// person looks at.
 	Nodes   []string
 	Kinds   []labs.NodeKind
+	// Namespaces are the kernel nodes' network namespaces ("" for a
+	// stack), in the same order.
+	Namespaces []string
 	Stacks  []*snapshot.Stack
 	Kernels []*KernelData
 	Node    int
@@ -104,6 +107,15 @@ func (d *Data) Kernel() *KernelData {
 		return k
 	}
 	return &KernelData{}
+}
+
+// Namespace returns the network namespace of the kernel node the person
+// looks at, "" when it is not known.
+func (d *Data) Namespace() string {
+	if d.IsKernel() && d.Node < len(d.Namespaces) {
+		return d.Namespaces[d.Node]
+	}
+	return ""
 }
 
 // IsKernel reports whether the node the person looks at is a kernel node.

@@ -26,6 +26,7 @@ func newRoutesPanel(e *env) *routesPanel {
 	p.list = newList(e, 1, func(w int) string {
 		return col(w, routeWidths, "to", "via", "netif", "kind")
 	}, "no routes (a adds one)")
+	p.list.kernel = "a kernel node: ip -n %s route shows its routes"
 	return p
 }
 

@@ -118,6 +118,7 @@ func newSocketsPanel(e *env) *socketsPanel {
 		}
 		return col(w, widths, heads...)
 	}, "no sockets (a opens a UDP socket, l a TCP listener, o a TCP connection)")
+	p.list.kernel = "a kernel node: ip netns exec %s ss -tuna lists its sockets"
 	return p
 }
 

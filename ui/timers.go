@@ -50,6 +50,7 @@ func newTimersPanel(e *env) *timersPanel {
 	p.list = newList(e, 1, func(w int) string {
 		return col(w, timerWidths(w), "timer", "owner", "due in", "period", "fired")
 	}, "no timers armed")
+	p.list.kernel = "a kernel node (netns %s): its timers are the kernel's own"
 	return p
 }
 
