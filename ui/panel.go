@@ -53,14 +53,14 @@ type Data struct {
 	// and Kernels what the last read of a kernel node's devices found (nil
 	// for a stack), in the same order; Node the index of the node the
 	// person looks at.
-	Nodes   []string
-	Kinds   []labs.NodeKind
+	Nodes []string
+	Kinds []labs.NodeKind
 	// Namespaces are the kernel nodes' network namespaces ("" for a
 	// stack), in the same order.
 	Namespaces []string
-	Stacks  []*snapshot.Stack
-	Kernels []*KernelData
-	Node    int
+	Stacks     []*snapshot.Stack
+	Kernels    []*KernelData
+	Node       int
 	// Links are the lab's links with their counters, in lab order;
 	// Switches the lab's switches with their ports and MAC tables.
 	Links    []LinkData
