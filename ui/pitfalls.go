@@ -142,7 +142,7 @@ func (v *pitfallsView) moveStep(d int) {
 	v.follow = true
 }
 
-// keyBindings are the view's keys, for the help bar and routing.
+// keyBindings are the view's keys, for the help bar and the full help.
 func (v *pitfallsView) keyBindings() []key.Binding {
 	k := v.keys
 	return []key.Binding{k.PitfallPick, k.StepNext, k.StepPrev, k.FlipSafe, k.StepFirst, k.StepLast, k.PageUp, k.PageDown, k.ClosePitfalls}
