@@ -894,26 +894,29 @@ func (a *App) fullHelp() string {
 		{"pitfalls", append([]key.Binding{k.Pitfalls}, a.pit.keyBindings()...)},
 		{"forms", []key.Binding{k.Submit, k.NextField, k.PrevField, k.Cancel}},
 	}
-	var lines []string
-	for _, g := range groups {
-		var parts []string
-		for _, b := range g.keys {
-			h := b.Help()
-			parts = append(parts, h.Key+" "+h.Desc)
-		}
-		lines = append(lines, fit(g.name, 11)+" "+strings.Join(parts, " · "))
-	}
-	lines = append(lines, "", "any key closes this help")
+	// Each group on its lines: its name, then its keys, wrapped between
+	// two keys (a key wider than the line is cut).
 	w := min(a.w-4, 110)
 	var wrapped []string
-	for _, l := range lines {
-		for ansiWidth(l) > w-4 {
-			cutAt := w - 4
-			wrapped = append(wrapped, cut(l, 0, cutAt))
-			l = strings.Repeat(" ", 12) + cut(l, cutAt, ansiWidth(l))
+	for _, g := range groups {
+		line := fit(g.name, 11)
+		n := 0 // keys on the line
+		for _, b := range g.keys {
+			h := b.Help()
+			part := h.Key + " " + h.Desc
+			if n > 0 && ansiWidth(line)+3+ansiWidth(part) > w-4 {
+				wrapped = append(wrapped, line+" ·")
+				line, n = strings.Repeat(" ", 11), 0
+			}
+			if n > 0 {
+				line += " ·"
+			}
+			line += " " + part
+			n++
 		}
-		wrapped = append(wrapped, l)
+		wrapped = append(wrapped, line)
 	}
+	wrapped = append(wrapped, "", "any key closes this help")
 	return box(&a.styles, "Keys", padLines(wrapped, w-3), w, len(wrapped)+2, true)
 }
 

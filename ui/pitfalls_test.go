@@ -121,3 +121,24 @@ func TestPitfallsViewKeysAndMouse(t *testing.T) {
 		t.Fatal("q does not quit from the Pitfalls view")
 	}
 }
+
+// TestFullHelpWrapsBetweenKeys: the ? overlay breaks its lines between
+// two keys, never inside one, so every key and its description read
+// whole on the screen, at any width the overlay fits.
+func TestFullHelpWrapsBetweenKeys(t *testing.T) {
+	a := pitfallApp(t, 140, 45)
+	for _, w := range []int{140, 100, 80} {
+		a.Update(tea.WindowSizeMsg{Width: w, Height: 45})
+		pressFeed(a, "?")
+		screen := plain(a.Render())
+		k := a.keys
+		all := append(k.globalKeys(), k.listKeys()...)
+		all = append(all, a.pit.keyBindings()...)
+		for _, b := range all {
+			if h := b.Help(); !strings.Contains(screen, h.Key+" "+h.Desc) {
+				t.Fatalf("at width %d the full help does not show %q whole:\n%s", w, h.Key+" "+h.Desc, screen)
+			}
+		}
+		pressFeed(a, "x") // any key closes it
+	}
+}
