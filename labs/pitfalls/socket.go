@@ -17,10 +17,10 @@ func init() {
 		Invariant: "every datagram reaches the peer of the socket it was sent on (or the send fails)",
 		Unsafe:    "sockets without descriptor generations (classic)",
 		Safe:      "sockets with descriptor generations",
-		Explanation: "One goroutine closes descriptor 3 and opens a new socket, which gets the lowest free " +
-			"number: 3 again, connected elsewhere. Another goroutine still holds the old 3 and sends on it: " +
+		Explanation: "One goroutine closes descriptor 5 and opens a new socket, which gets the lowest free " +
+			"number: 5 again, connected elsewhere. Another goroutine still holds the old 5 and sends on it: " +
 			"the datagram leaves on the new socket, to the new peer. netlab's descriptors carry a generation " +
-			"(3/g1): a stale descriptor no longer matches once its number is reused, and the send fails with EBADF.",
+			"(5/g1): a stale descriptor no longer matches once its number is reused, and the send fails with EBADF.",
 		build: buildFDReuse,
 	})
 	register(&Pitfall{
