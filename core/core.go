@@ -46,6 +46,7 @@ type Core struct {
 	events   []snapshot.Event // ring
 	eventPos int
 	eventN   int
+	eventsIn uint64 // events recorded since the stack started
 	snapVer  uint64
 
 	// scratch is the buffer outgoing packets are built in; frags the one

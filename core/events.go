@@ -29,6 +29,7 @@ func (c *Core) record(kind snapshot.EventKind, n *Netif, msg string, arg, arg2 a
 		e.Len = len(frame)
 		e.Frame = append([]byte(nil), frame[:min(len(frame), snapshot.MaxEventBytes)]...)
 	}
+	c.eventsIn++
 	c.eventPos = (c.eventPos + 1) % len(c.events)
 	if c.eventN < len(c.events) {
 		c.eventN++

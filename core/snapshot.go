@@ -20,6 +20,7 @@ func (c *Core) buildSnapshot() *snapshot.Stack {
 		Routes:     c.Routes(),
 		Counters:   c.countersSnapshot(),
 		Events:     c.eventsSnapshot(),
+		Recorded:   c.eventsIn,
 	}
 	for _, n := range c.Netifs() {
 		s.Netifs = append(s.Netifs, n.snapshot())

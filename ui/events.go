@@ -38,11 +38,18 @@ func (e *logEntry) line() string {
 // person scrolls up; space pauses it (events that arrive meanwhile wait
 // in pending and join the log, in order, on resume); enter opens a detail
 // view with the packet's decoded headers.
+//
+// Each stack publishes its snapshot at its own moment, so one stack's
+// events can reach the panel after a later event of another's: the panel
+// remembers, per stack, the newest event it took, and slots late ones
+// into their place. Events a stack's ring overwrote before a read took
+// them are counted (missed) and the title says so.
 type eventsPanel struct {
 	tablePanel
 	data    *Data
 	log     []logEntry
-	lastSeq uint64
+	seen    map[string]seenEvents
+	missed  uint64
 	paused  bool
 	pending []logEntry // events that arrived while paused, at most maxLog
 	follow  bool
@@ -51,8 +58,14 @@ type eventsPanel struct {
 	w, h    int
 }
 
+// seenEvents is what the panel has taken of one stack's events: the Seq
+// of the newest and the stack's count of recorded events then.
+type seenEvents struct {
+	seq, recorded uint64
+}
+
 func newEventsPanel(e *env) *eventsPanel {
-	p := &eventsPanel{follow: true}
+	p := &eventsPanel{follow: true, seen: map[string]seenEvents{}}
 	p.env = e
 	p.list = newList(e, 1, nil, "no events yet")
 	return p
@@ -68,6 +81,9 @@ func (p *eventsPanel) Title() string {
 	case p.follow:
 		t += " · following"
 	}
+	if p.missed > 0 {
+		t += fmt.Sprintf(" · %s missed (the rings overflowed between two reads)", fmtCount(p.missed))
+	}
 	return p.titled(t)
 }
 
@@ -78,39 +94,67 @@ func (p *eventsPanel) SetSize(w, h int) {
 
 func (p *eventsPanel) SetData(d *Data) {
 	p.data = d
-	var fresh []snapshot.Event
+	var fresh []logEntry
 	for _, s := range d.Stacks {
 		if s == nil {
 			continue
 		}
+		last := p.seen[s.Name]
+		if s.Recorded != 0 && s.Recorded == last.recorded {
+			continue // nothing new
+		}
+		took := 0
 		for _, e := range s.Events {
-			if e.Seq > p.lastSeq {
-				fresh = append(fresh, e)
+			if e.Seq > last.seq {
+				fresh = append(fresh, logEntry{ev: e})
+				took++
+				last.seq = e.Seq
 			}
 		}
+		if gap := s.Recorded - last.recorded; s.Recorded > last.recorded && gap > uint64(took) {
+			p.missed += gap - uint64(took)
+		}
+		last.recorded = s.Recorded
+		p.seen[s.Name] = last
 	}
 	if len(fresh) > 0 {
-		sort.Slice(fresh, func(i, j int) bool { return fresh[i].Seq < fresh[j].Seq })
+		sort.Slice(fresh, func(i, j int) bool { return fresh[i].ev.Seq < fresh[j].ev.Seq })
 		if p.paused {
-			for _, e := range fresh {
-				p.pending = append(p.pending, logEntry{ev: e})
-			}
+			p.pending = mergeLog(p.pending, fresh)
 			if over := len(p.pending) - maxLog; over > 0 {
 				p.pending = append(p.pending[:0], p.pending[over:]...)
 			}
 		} else {
-			for _, e := range fresh {
-				p.log = append(p.log, logEntry{ev: e})
-			}
+			p.log = mergeLog(p.log, fresh)
 			p.trim()
 		}
-		p.lastSeq = fresh[len(fresh)-1].Seq
 	}
 	p.list.setRows(p)
 	if p.follow && !p.paused {
 		p.list.sel = p.list.count() - 1
 		p.list.clamp()
 	}
+}
+
+// mergeLog adds fresh (in Seq order) to log (in Seq order), keeping the
+// order: usually fresh goes at the end; a stack's late events go where
+// they belong.
+func mergeLog(log, fresh []logEntry) []logEntry {
+	at := sort.Search(len(log), func(i int) bool { return log[i].ev.Seq > fresh[0].ev.Seq })
+	if at == len(log) {
+		return append(log, fresh...)
+	}
+	tail := append([]logEntry(nil), log[at:]...)
+	log = log[:at]
+	i, j := 0, 0
+	for i < len(tail) || j < len(fresh) {
+		if j == len(fresh) || i < len(tail) && tail[i].ev.Seq < fresh[j].ev.Seq {
+			log, i = append(log, tail[i]), i+1
+		} else {
+			log, j = append(log, fresh[j]), j+1
+		}
+	}
+	return log
 }
 
 // trim keeps the newest maxLog events of the log.
@@ -169,7 +213,9 @@ func (p *eventsPanel) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(km, k.PauseLog):
 			p.paused = !p.paused
 			if !p.paused {
-				p.log = append(p.log, p.pending...)
+				if len(p.pending) > 0 {
+					p.log = mergeLog(p.log, p.pending)
+				}
 				p.pending = nil
 				p.trim()
 				p.list.setRows(p)

@@ -27,8 +27,11 @@ type Stack struct {
 	Sockets    []Socket
 	Timers     []Timer
 	Counters   Counters
-	// Events are the most recent events, oldest first.
-	Events []Event
+	// Events are the most recent events, oldest first; Recorded counts
+	// every event the stack has recorded, so that a reader can tell how
+	// many the ring overwrote since its last read.
+	Events   []Event
+	Recorded uint64
 	// Extra holds protocol state published by plugged-in protocols
 	// (DHCP), keyed by protocol then netif name.
 	Extra map[string]map[string]any
