@@ -367,6 +367,17 @@ func (v *pitfallsView) detailLines(w int) (lines []string, from, to int) {
 		}
 		para(pp, plainText)
 	}
+	lines = append(lines, "")
+	if p.HasRaceDemo() {
+		flags := "--race"
+		if v.safe {
+			flags += " --safe"
+		}
+		para(fmt.Sprintf("For real: 'netlab pitfall %s %s' runs this version on free goroutines under Go's race detector (it needs Go and a C compiler).",
+			p.Name, flags), st.Dim.Render)
+	} else {
+		para("No race-detector demonstration: this is a logic race, every access is ordered by a lock or by the tcpip goroutine, so only the explorer shows it.", st.Dim.Render)
+	}
 	return lines, from, to
 }
 
