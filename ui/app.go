@@ -91,13 +91,13 @@ type App struct {
 	// failed is why the TUI quit on its own: a stack's tcpip goroutine
 	// panicked (Err).
 	failed error
+	// pit is the Pitfalls view, shown instead of the panels while open;
+	// pitCmd its first exploration when it opened before Init.
+	pit    *pitfallsView
+	pitCmd tea.Cmd
 	// kernel is the last read of the kernel nodes' devices, by node;
 	// kernelAt when the next read was asked for, kernelBusy while it runs;
 	// readKernel reads one node (tests replace it).
-	// pit is the Pitfalls view, shown instead of the panels while open;
-	// pitCmd its first exploration when it opened before Init.
-	pit        *pitfallsView
-	pitCmd     tea.Cmd
 	kernel     map[string]*KernelData
 	kernelAt   time.Time
 	kernelBusy bool
