@@ -158,6 +158,48 @@ func TestVirtualWatchdogReportsHolder(t *testing.T) {
 	<-done
 }
 
+// TestVirtualWatchdogBlamesTheHolderNotTheActors: an actor holds the world
+// for most of a watchdog period, then calls a daemon (a tcpip goroutine)
+// that blocks. The stall is the daemon's, although the last actor ran
+// more than a watchdog ago by the time the daemon's hold is reported.
+func TestVirtualWatchdogBlamesTheHolderNotTheActors(t *testing.T) {
+	stuck := make(chan error, 1)
+	c := NewVirtual(VirtualOptions{Watchdog: 200 * time.Millisecond, OnStuck: func(err error) { stuck <- err }})
+	defer c.Stop()
+	release := make(chan struct{})
+	daemon := c.NewTask("tcpip a", true)
+	reply := make(chan *Waiter, 1)
+	daemonDone := make(chan struct{})
+	go func() {
+		defer close(daemonDone)
+		daemon.Sleep("idle")
+		<-release // a blocking OnEvent hook
+		(<-reply).Wake()
+		daemon.Exit()
+	}()
+	done := actor(c, "runner", func(ctx context.Context) {
+		time.Sleep(150 * time.Millisecond) // busy, within the watchdog
+		w := NewWaiter(ctx, c)
+		defer w.Close()
+		reply <- w
+		daemon.Wake()
+		if err := w.Wait(0, "call to tcpip a"); err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case err := <-stuck:
+		if !strings.Contains(err.Error(), "tcpip a has held the world") {
+			t.Fatalf("got %v, want the daemon named as the holder", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no watchdog report")
+	}
+	close(release)
+	<-daemonDone
+	<-done
+}
+
 func TestWaiterTimeoutAndWake(t *testing.T) {
 	for _, c := range []Clock{NewVirtual(VirtualOptions{}), NewReal()} {
 		var err1, err2 error

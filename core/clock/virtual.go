@@ -399,7 +399,11 @@ func (c *Virtual) watch() {
 		case c.holder != nil && now.Sub(c.heldSince) > c.watchdog:
 			c.stuckLocked(fmt.Errorf("%w: %s has held the world for %v of wall time without yielding (it must not block outside netlab calls)",
 				ErrStuck, c.holder.name, now.Sub(c.heldSince).Round(time.Millisecond)))
-		case c.hasActorsLocked() && now.Sub(c.lastActor) > c.watchdog:
+		case c.hasActorsLocked() && now.Sub(c.lastActor) > c.watchdog &&
+			(c.holder == nil || c.heldSince.Sub(c.lastActor) > c.watchdog):
+			// While a task holds the world, the stall is its own until
+			// its hold passes the watchdog (the case above), unless no
+			// actor had run for a whole watchdog before it took the world.
 			var waiting []string
 			for _, t := range c.tasks {
 				if !t.daemon && t.state == taskAsleep {
