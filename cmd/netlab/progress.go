@@ -8,14 +8,25 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/netlab/netlab/core/snapshot"
 	"github.com/netlab/netlab/labs/run"
 )
+
+// maxQueuedEvents bounds the events waiting to be printed; beyond it
+// events are counted and the count is printed instead.
+const maxQueuedEvents = 1 << 14
 
 // stepPrinter prints a run's steps as they end, one line each. On a
 // terminal it also keeps a live line at the bottom, rewritten in place:
 // the step that runs and the clock. Its methods may be called from any
-// goroutine (the runner's, a stack's for events).
+// goroutine (the runner's; a stack's tcpip goroutine for events, which
+// only queues them: the loop never formats or writes).
 type stepPrinter struct {
+	qmu     sync.Mutex
+	queued  []*snapshot.Event // events not yet printed, in order
+	dropped int               // events not queued: the queue was full
+	notify  chan struct{}     // cap 1: events were queued
+
 	mu    sync.Mutex
 	w     io.Writer
 	live  bool // keep a progress line (a terminal)
@@ -34,30 +45,73 @@ type stepPrinter struct {
 // newStepPrinter returns a printer for a lab of total steps; live keeps a
 // progress line, color colors the marks.
 func newStepPrinter(w io.Writer, total int, live, color bool) *stepPrinter {
-	return &stepPrinter{w: w, total: total, live: live, color: color}
+	return &stepPrinter{w: w, total: total, live: live, color: color, notify: make(chan struct{}, 1)}
 }
 
-// start begins redrawing the live line ten times a second with the
-// world's clock; finish stops it.
-func (p *stepPrinter) start(clock func() run.ClockState) {
-	if !p.live {
+// event queues an event for printing (run.Options.OnEvent). It never
+// blocks: it runs on a tcpip goroutine.
+func (p *stepPrinter) event(e *snapshot.Event) {
+	p.qmu.Lock()
+	if len(p.queued) < maxQueuedEvents {
+		p.queued = append(p.queued, e)
+	} else {
+		p.dropped++
+	}
+	p.qmu.Unlock()
+	select {
+	case p.notify <- struct{}{}:
+	default:
+	}
+}
+
+// printEventsLocked prints the queued events, and how many did not fit
+// in the queue.
+func (p *stepPrinter) printEventsLocked() {
+	p.qmu.Lock()
+	events, dropped := p.queued, p.dropped
+	p.queued, p.dropped = nil, 0
+	p.qmu.Unlock()
+	if len(events) == 0 && dropped == 0 {
 		return
 	}
+	p.clearLocked()
+	for _, e := range events {
+		fmt.Fprintln(p.w, "  · "+e.String())
+	}
+	if dropped > 0 {
+		fmt.Fprintf(p.w, "  · (%d events not shown: the output fell behind)\n", dropped)
+	}
+	p.drawLocked()
+}
+
+// start begins printing queued events as they come and, on a terminal,
+// redrawing the live line ten times a second with the world's clock;
+// finish stops it.
+func (p *stepPrinter) start(clock func() run.ClockState) {
 	p.mu.Lock()
 	p.clock = clock
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
 	p.mu.Unlock()
 	go func() {
 		defer close(p.done)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
+		var tick <-chan time.Time
+		if p.live {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			tick = t.C
+		}
 		for {
 			select {
 			case <-p.stop:
 				return
-			case <-t.C:
+			case <-p.notify:
+				p.mu.Lock()
+				p.printEventsLocked()
+				p.mu.Unlock()
+			case <-tick:
 				p.mu.Lock()
 				p.frame++
+				p.printEventsLocked()
 				p.drawLocked()
 				p.mu.Unlock()
 			}
@@ -74,6 +128,7 @@ func (p *stepPrinter) finish() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.printEventsLocked()
 	p.clearLocked()
 }
 
@@ -81,6 +136,7 @@ func (p *stepPrinter) finish() {
 func (p *stepPrinter) step(r run.StepResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.printEventsLocked() // the events that led to this outcome come first
 	if r.Status == run.Running {
 		p.running = &r
 		p.drawLocked()
@@ -95,19 +151,11 @@ func (p *stepPrinter) step(r run.StepResult) {
 	p.drawLocked()
 }
 
-// line prints a line of its own (an event) above the live line.
-func (p *stepPrinter) line(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.clearLocked()
-	fmt.Fprintln(p.w, s)
-	p.drawLocked()
-}
-
 // summary prints the failed steps again, then the run's verdict.
 func (p *stepPrinter) summary(rep *run.Report) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.printEventsLocked()
 	p.clearLocked()
 	if len(p.failed) > 0 && len(rep.Steps) > 1 {
 		fmt.Fprintf(p.w, "%d step%s failed:\n", len(p.failed), plural(len(p.failed)))

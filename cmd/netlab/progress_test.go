@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/netlab/netlab/core/snapshot"
 	"github.com/netlab/netlab/labs/run"
 )
 
@@ -19,14 +21,15 @@ func TestLiveProgressLine(t *testing.T) {
 	now := 1500 * time.Millisecond
 	p.clock = func() run.ClockState { return run.ClockState{Virtual: true, Now: now} }
 	p.step(run.StepResult{Index: 1, Name: "ping b → a", Status: run.Running})
-	p.line("  · an event")
+	ev := &snapshot.Event{Node: "b", Kind: snapshot.EventState, Msg: "an event"}
+	p.event(ev) // queued on a tcpip goroutine, printed before the next step
 	p.step(run.StepResult{Index: 1, Name: "ping b → a", Status: run.Passed, At: time.Second, Detail: "3/3 replies"})
 	p.step(run.StepResult{Index: 2, Name: "expect", Status: run.Running})
 	p.step(run.StepResult{Index: 2, Name: "expect", Status: run.Failed, At: 2 * time.Second, Detail: "ping replies: want 3, got 0 of 3"})
 	p.summary(&run.Report{Lab: "x", Clock: "virtual", Steps: make([]run.StepResult, 2)})
 	p.finish()
 	want := "\r\x1b[K⠋ 1/2 ping b → a  virtual 1.500s" +
-		"\r\x1b[K  · an event\n" +
+		"\r\x1b[K  · " + ev.String() + "\n" +
 		"\r\x1b[K⠋ 1/2 ping b → a  virtual 1.500s" +
 		"\r\x1b[K✔  1    1.000s  ping b → a                           3/3 replies\n" +
 		"\r\x1b[K⠋ 2/2 expect  virtual 1.500s" +
@@ -77,5 +80,50 @@ func TestLabsShowAndSchema(t *testing.T) {
 	code, out, _ = runCLI(t, "__complete", "labs", "show", "ro")
 	if code != exitOK || !strings.HasPrefix(out, "router\t") || !strings.Contains(out, ":4\n") {
 		t.Errorf("completion of labs show: exit %d\n%s", code, out)
+	}
+}
+
+// blockedWriter stands for a terminal that has stopped reading.
+type blockedWriter struct {
+	unblock chan struct{}
+	mu      sync.Mutex
+	b       bytes.Buffer
+}
+
+func (w *blockedWriter) Write(p []byte) (int, error) {
+	<-w.unblock
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// TestEventsNeverBlockTheLoop: while the output is stuck, events (which
+// arrive on tcpip goroutines) are queued up to a bound and then counted,
+// never waited for; once the output moves, they are printed in order
+// with the count of those not shown.
+func TestEventsNeverBlockTheLoop(t *testing.T) {
+	w := &blockedWriter{unblock: make(chan struct{})}
+	p := newStepPrinter(w, 1, false, false)
+	p.start(nil)
+	queued := make(chan struct{})
+	go func() {
+		defer close(queued)
+		for i := range 3 * maxQueuedEvents { // the printer holds at most one queue's worth
+			p.event(&snapshot.Event{Seq: uint64(i), Node: "a", Kind: snapshot.EventState, Msg: "event %v", Arg: i})
+		}
+	}()
+	select {
+	case <-queued:
+	case <-time.After(30 * time.Second):
+		t.Fatal("queuing events waited for the output")
+	}
+	close(w.unblock)
+	p.finish()
+	out := w.b.String()
+	if n := strings.Count(out, "\n"); n < 11 || !strings.Contains(out, "events not shown") {
+		t.Fatalf("got %d lines, want the events and a count of those not shown; ending %q", n, out[max(0, len(out)-200):])
+	}
+	if first := strings.Index(out, "event 0\n"); first < 0 || first > strings.Index(out, "event 1\n") {
+		t.Errorf("events out of order: %q", out[:min(len(out), 200)])
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/netlab/netlab/core/snapshot"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/spf13/cobra"
@@ -50,7 +49,7 @@ frames go to DIR/<lab>-<link>.pcap.`,
 			opts := run.Options{Speed: speed, Logger: g.logger, CaptureDir: pcap, CaptureAll: pcap != ""}
 			if events && !g.json {
 				opts.PacketEvents = true
-				opts.OnEvent = func(e *snapshot.Event) { p.line("  · " + e.String()) }
+				opts.OnEvent = p.event
 			}
 			if !g.json {
 				fmt.Fprintf(out, "netlab · %s (%s clock, seed %d)\n", lab.Name, lab.Clock, lab.Seed)
