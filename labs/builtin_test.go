@@ -66,7 +66,7 @@ func TestQuickstart(t *testing.T) {
 	for _, s := range lab.Steps {
 		kinds = append(kinds, s.Action.Kind())
 	}
-	if got := strings.Join(kinds, " "); got != "ping expect socket send recv expect close expect" {
+	if got := strings.Join(kinds, " "); got != "ping expect expect socket send recv expect close expect" {
 		t.Errorf("steps = %s", got)
 	}
 	ping := lab.Steps[0].Action.(*Ping)
@@ -76,16 +76,19 @@ func TestQuickstart(t *testing.T) {
 	if e := lab.Steps[1].Action.(*Expect); e.PingReplies == nil || *e.PingReplies != 3 || e.PingStep != 0 {
 		t.Errorf("expect = %+v", e)
 	}
-	if s := lab.Steps[3].Action.(*Send); s.Data != "hello netlab" || s.To.String() != "10.0.0.1:7" {
-		t.Errorf("send = %+v", s)
-	}
-	if r := lab.Steps[4].Action.(*Recv); r.Within != Duration(1e9) {
-		t.Errorf("recv = %+v", r)
-	}
-	if e := lab.Steps[5].Action.(*Expect); e.BytesReceived == nil || *e.BytesReceived != len("hello netlab") {
+	if e := lab.Steps[2].Action.(*Expect); e.Node != "b" || e.Event != "ARP 10.0.0.1 reachable" {
 		t.Errorf("expect = %+v", e)
 	}
-	if e := lab.Steps[7].Action.(*Expect); e.Node != "a" || e.Interface != "eth0" || e.Counter != "rx-frames" || e.Min == nil || *e.Min != 1 {
+	if s := lab.Steps[4].Action.(*Send); s.Data != "hello netlab" || s.To.String() != "10.0.0.1:7" {
+		t.Errorf("send = %+v", s)
+	}
+	if r := lab.Steps[5].Action.(*Recv); r.Within != Duration(1e9) {
+		t.Errorf("recv = %+v", r)
+	}
+	if e := lab.Steps[6].Action.(*Expect); e.BytesReceived == nil || *e.BytesReceived != len("hello netlab") {
+		t.Errorf("expect = %+v", e)
+	}
+	if e := lab.Steps[8].Action.(*Expect); e.Node != "a" || e.Interface != "eth0" || e.Counter != "rx-frames" || e.Min == nil || *e.Min != 1 {
 		t.Errorf("expect = %+v", e)
 	}
 }

@@ -385,7 +385,7 @@ func TestTeatestRealClock(t *testing.T) {
 	t.Cleanup(w.Close)
 	w.Start(context.Background())
 	s := startTUI(t, w)
-	scr := s.waitText("netlab · quickstart", "real 00:00:", "▶ running", "Interfaces · a", "Lab: quickstart · 8/8 passed")
+	scr := s.waitText("netlab · quickstart", "real 00:00:", "▶ running", "Interfaces · a", "Lab: quickstart · 9/9 passed")
 	if strings.Contains(strings.SplitN(scr, "\n", 2)[0], "virtual") {
 		t.Fatalf("the header of a real-clock lab says virtual:\n%s", scr)
 	}

@@ -209,7 +209,7 @@ func TestE2ETmux(t *testing.T) {
 
 	// The panels, the header, the lab's steps.
 	scr := tm.waitText("netlab · quickstart", "virtual ", "[1:a]", "2:b",
-		"Interfaces · a", "Timers · a", "Sockets · a", "ARP · a", "Routes · a", "Links", "Events", "Lab: quickstart · 8/8 passed")
+		"Interfaces · a", "Timers · a", "Sockets · a", "ARP · a", "Routes · a", "Links", "Events", "Lab: quickstart · 9/9 passed")
 	if tm.pane("#{alternate_on}") != "1" {
 		t.Fatalf("the TUI is not on the alternate screen:\n%s", scr)
 	}
@@ -395,7 +395,7 @@ func TestE2ETmuxSignals(t *testing.T) {
 	for _, sig := range []string{"TERM", "INT"} {
 		tm.typeText(fmt.Sprintf("clear; %s --log %s; echo EXIT=$?", bin, logFile))
 		tm.keys("Enter")
-		tm.waitText("netlab · quickstart", "Lab: quickstart · 8/8 passed")
+		tm.waitText("netlab · quickstart", "Lab: quickstart · 9/9 passed")
 		// netlab is the shell's only child.
 		sh := tm.pane("#{pane_pid}")
 		kids, err := os.ReadFile(fmt.Sprintf("/proc/%s/task/%s/children", sh, sh))

@@ -27,7 +27,7 @@ func TestRunQuickstartPasses(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	for _, want := range []string{"✔  1", "ping b → a", "3/3 replies", "quickstart: passed, 8/8 steps"} {
+	for _, want := range []string{"✔  1", "ping b → a", "3/3 replies", "quickstart: passed, 9/9 steps"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
