@@ -23,9 +23,9 @@ const maxQueuedEvents = 1 << 14
 // only queues them: the loop never formats or writes).
 type stepPrinter struct {
 	qmu     sync.Mutex
-	queued  []*snapshot.Event // events not yet printed, in order
-	dropped int               // events not queued: the queue was full
-	notify  chan struct{}     // cap 1: events were queued
+	queued  []snapshot.Event // copies of the events not yet printed, in order
+	dropped int              // events not queued: the queue was full
+	notify  chan struct{}    // cap 1: events were queued
 
 	mu    sync.Mutex
 	w     io.Writer
@@ -48,12 +48,13 @@ func newStepPrinter(w io.Writer, total int, live, color bool) *stepPrinter {
 	return &stepPrinter{w: w, total: total, live: live, color: color, notify: make(chan struct{}, 1)}
 }
 
-// event queues an event for printing (run.Options.OnEvent). It never
-// blocks: it runs on a tcpip goroutine.
+// event queues a copy of an event for printing (run.Options.OnEvent;
+// *e is a slot of the stack's ring, reused later). It never blocks: it
+// runs on a tcpip goroutine.
 func (p *stepPrinter) event(e *snapshot.Event) {
 	p.qmu.Lock()
 	if len(p.queued) < maxQueuedEvents {
-		p.queued = append(p.queued, e)
+		p.queued = append(p.queued, *e)
 	} else {
 		p.dropped++
 	}
@@ -75,8 +76,8 @@ func (p *stepPrinter) printEventsLocked() {
 		return
 	}
 	p.clearLocked()
-	for _, e := range events {
-		fmt.Fprintln(p.w, "  · "+e.String())
+	for i := range events {
+		fmt.Fprintln(p.w, "  · "+events[i].String())
 	}
 	if dropped > 0 {
 		fmt.Fprintf(p.w, "  · (%d events not shown: the output fell behind)\n", dropped)

@@ -100,16 +100,19 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 // TestEventsNeverBlockTheLoop: while the output is stuck, events (which
 // arrive on tcpip goroutines) are queued up to a bound and then counted,
 // never waited for; once the output moves, they are printed in order
-// with the count of those not shown.
+// with the count of those not shown, each as it was when it was recorded.
 func TestEventsNeverBlockTheLoop(t *testing.T) {
 	w := &blockedWriter{unblock: make(chan struct{})}
 	p := newStepPrinter(w, 1, false, false)
 	p.start(nil)
 	queued := make(chan struct{})
+	var slot snapshot.Event
 	go func() {
 		defer close(queued)
 		for i := range 3 * maxQueuedEvents { // the printer holds at most one queue's worth
-			p.event(&snapshot.Event{Seq: uint64(i), Node: "a", Kind: snapshot.EventState, Msg: "event %v", Arg: i})
+			// One slot, rewritten for every event, as a stack's ring does.
+			slot = snapshot.Event{Seq: uint64(i), Node: "a", Kind: snapshot.EventState, Msg: "event %v", Arg: i}
+			p.event(&slot)
 		}
 	}()
 	select {

@@ -45,7 +45,8 @@ type Options struct {
 	// room for every event of a busy tick.
 	EventRing int
 	// OnEvent receives every event of every stack, in order. It runs on
-	// tcpip goroutines and must not block.
+	// tcpip goroutines and must not block. It may keep a copy of *e, not
+	// the pointer (the stack reuses the event's slot).
 	OnEvent func(e *snapshot.Event)
 	// OnStep receives each step's result as soon as it is known, and once
 	// when a step starts (Status Running).
