@@ -42,8 +42,8 @@ import (
 const (
 	// mtu is every link's MTU.
 	mtu = 1500
-	// tcpBuffer is SO_SNDBUF and SO_RCVBUF of every TCP socket (netlab's
-	// default).
+	// tcpBuffer is SO_SNDBUF and SO_RCVBUF of every TCP socket, set on
+	// both sides (nlTCPBuffers, gvStack).
 	tcpBuffer = 256 << 10
 	// udpRcvBuf is SO_RCVBUF of the receiving UDP socket.
 	udpRcvBuf = 4 << 20
@@ -81,6 +81,12 @@ func newNLPair() (*nlPair, error) {
 	p.b.Start()
 	ctx, cancel := context.WithTimeout(context.Background(), wallLimit)
 	defer cancel()
+	for _, s := range []*core.Stack{p.a, p.b} {
+		if err := nlTCPBuffers(ctx, s); err != nil {
+			p.close()
+			return nil, err
+		}
+	}
 	for _, n := range []struct {
 		s         *core.Stack
 		mac, peer wire.MAC
@@ -107,6 +113,17 @@ func (p *nlPair) close() {
 	p.a.Stop()
 	p.b.Stop()
 	p.pipe.Close()
+}
+
+// nlTCPBuffers sets the SO_SNDBUF and SO_RCVBUF of a netlab stack's new
+// TCP sockets to tcpBuffer.
+func nlTCPBuffers(ctx context.Context, s *core.Stack) error {
+	return s.Call(ctx, func(c *core.Core) error {
+		cfg := c.TCPConfig()
+		cfg.SendBuffer, cfg.RecvBuffer = tcpBuffer, tcpBuffer
+		c.SetTCPConfig(cfg)
+		return nil
+	})
 }
 
 // gvStack returns a gVisor stack with IPv4, ARP, TCP and UDP, TCP's

@@ -80,6 +80,10 @@ func nlTAPSide(t *host.TAP) (func(netip.AddrPort) (net.Conn, error), func(uint16
 	closeFn := func() { s.Stop(); ep.Close() }
 	ctx, cancel := context.WithTimeout(context.Background(), wallLimit)
 	defer cancel()
+	if err := nlTCPBuffers(ctx, s); err != nil {
+		closeFn()
+		return nil, nil, nil, err
+	}
 	if _, err := netifapi.Add(ctx, s, netifapi.Config{Name: "eth0", MAC: macA, MTU: mtu, Address: netip.MustParsePrefix("10.0.0.1/24"), Link: ep}); err != nil {
 		closeFn()
 		return nil, nil, nil, err
