@@ -9,9 +9,10 @@ import (
 )
 
 // Action is what a step does. Its dynamic type is one of *Ping, *Expect,
-// *Socket, *Accept, *Send, *Recv, *Close, *HTTPGet, *Exec, *AddInterface, *RemoveInterface,
-// *SetInterface, *AddRoute, *RemoveRoute, *Impair, *Wait, *DHCP,
-// *DHCPServerStart or *DHCPServerStop.
+// *Socket, *Bind, *Connect, *Accept, *Send, *Recv, *Close, *HTTPGet,
+// *Exec, *AddInterface, *RemoveInterface, *SetInterface, *AddRoute,
+// *RemoveRoute, *Impair, *Wait, *DHCP, *DHCPServerStart or
+// *DHCPServerStop.
 type Action interface {
 	// Kind returns the action's key in a lab file, such as "ping".
 	Kind() string
@@ -411,12 +412,13 @@ type Socket struct {
 	// Proto is the protocol: ProtoUDP (the default) or ProtoTCP.
 	Proto string
 	// Bind, when valid, is the local address and port to bind to
-	// (0.0.0.0:5000); otherwise the socket binds to an ephemeral port
-	// when it first sends (or connects, or listens).
+	// (0.0.0.0:5000); otherwise the socket binds when a later bind step
+	// says so, or to an ephemeral port when it first sends (or connects,
+	// or listens).
 	Bind netip.AddrPort
-	// Connect, when valid, is the remote address to connect to. A TCP
-	// socket's connect is the handshake: the step waits for it, up to
-	// Within.
+	// Connect, when valid, is the remote address to connect to (a later
+	// connect step may connect it too). A TCP socket's connect is the
+	// handshake: the step waits for it, up to Within.
 	Connect netip.AddrPort
 	// Listen makes a TCP socket a listener, with Backlog (default
 	// DefaultBacklog) bounding the connections not yet accepted.
@@ -463,6 +465,44 @@ func (s *Socket) Describe() string {
 	}
 	return d
 }
+
+// Bind binds an open socket to a local address and port, as bind(2)
+// does: a socket binds once, before it sends, connects or listens.
+type Bind struct {
+	// Socket names the socket.
+	Socket string
+	// Address is the local address and port (0.0.0.0:6000); port 0 picks
+	// an ephemeral port.
+	Address netip.AddrPort
+}
+
+// Kind returns "bind".
+func (*Bind) Kind() string { return "bind" }
+
+// Describe returns "bind <socket> to <address>".
+func (b *Bind) Describe() string { return "bind " + b.Socket + " to " + b.Address.String() }
+
+// Connect connects an open socket to a peer, as connect(2) does. A UDP
+// socket's connect fixes the peer that sends without a destination go to
+// and that alone it receives from; it may connect again, to another peer.
+// A TCP socket's connect is the handshake: the step waits for it, up to
+// Within, and a TCP socket connects once. Either binds an unbound socket
+// first (an ephemeral port).
+type Connect struct {
+	// Socket names the socket.
+	Socket string
+	// To is the peer's address and port.
+	To netip.AddrPort
+	// Within is how long a TCP connect waits for the handshake (default
+	// DefaultConnectWithin); a UDP connect does not wait.
+	Within Duration
+}
+
+// Kind returns "connect".
+func (*Connect) Kind() string { return "connect" }
+
+// Describe returns "connect <socket> → <to>".
+func (c *Connect) Describe() string { return "connect " + c.Socket + " → " + c.To.String() }
 
 // Accept takes a connection off a listening TCP socket, as a new socket.
 type Accept struct {

@@ -268,6 +268,8 @@ var brokenClass = map[string]string{
 	"tap-pair":                   "schema", // the unknown type; a tap-pair to a kernel node or a switch, clock: virtual are the loader's
 	"at-backwards":               "loader", // time
 	"bad-values":                 "schema",
+	"bind-connect":               "schema", // missing fields, bad addresses and durations, unknown keys; bind-connect-refs has the loader's
+	"bind-connect-refs":          "loader", // unknown, closed, bound and listening sockets, within on udp, 0.0.0.0 and port 0 as a peer
 	"capture":                    "schema",
 	"clock":                      "schema",
 	"counters":                   "schema",
@@ -510,6 +512,30 @@ func TestSchemaAgreesOnSteps(t *testing.T) {
 		{"schema", "wait: 1s\n    close: {socket: s}"},
 		{"schema", `close: {}`},
 		{"schema", `close:`},
+
+		{"ok", `bind: {socket: s, address: "0.0.0.0:6000"}`},
+		{"ok", `bind: {socket: s, address: 10.0.0.2:0}`},
+		{"ok", `connect: {socket: s, to: 10.0.0.1:7}`},
+		{"ok", "bind: {socket: s, address: 10.0.0.2:6000}\n  - connect: {socket: s, to: 10.0.0.1:7}\n  - connect: {socket: s, to: 10.0.0.1:9}\n  - send: {socket: s, data: x}"},
+		{"ok", "socket: {node: a, id: t, proto: tcp}\n  - bind: {socket: t, address: 10.0.0.1:5000}\n  - connect: {socket: t, to: 10.0.0.2:80, within: 1s}\n  - send: {socket: t, data: x}"},
+		{"schema", `bind: {socket: s}`},
+		{"schema", `bind: {socket: s, address: 10.0.0.1}`},
+		{"schema", `bind: {socket: s, address: 0.0.0.0:6000, to: 10.0.0.1:7}`},
+		{"schema", `bind: 0.0.0.0:6000`},
+		{"schema", `connect: {to: 10.0.0.1:7}`},
+		{"schema", `connect: {socket: s, to: "10.0.0.1:65536"}`},
+		{"schema", `connect: {socket: s, to: 10.0.0.1:7, within: soon}`},
+		{"schema", `connect: {socket: s, address: 10.0.0.1:7}`},
+		{"schema", "connect: {socket: s, to: 10.0.0.1:7}\n    bind: {socket: s, address: 0.0.0.0:1}"},
+		{"loader", `bind: {socket: z, address: 0.0.0.0:6000}`},
+		{"loader", `connect: {socket: z, to: 10.0.0.1:7}`},
+		{"loader", `connect: {socket: s, to: 0.0.0.0:7}`},
+		{"loader", `connect: {socket: s, to: 10.0.0.1:0}`},
+		{"loader", `connect: {socket: s, to: 10.0.0.1:7, within: 1s}`},
+		{"loader", "send: {socket: s, to: 10.0.0.1:7, data: x}\n  - bind: {socket: s, address: 0.0.0.0:6000}"},
+		{"loader", "socket: {node: a, id: t, proto: tcp, connect: \"10.0.0.2:80\"}\n  - connect: {socket: t, to: 10.0.0.2:80}"},
+		{"loader", "socket: {node: a, id: t, proto: tcp, listen: true}\n  - connect: {socket: t, to: 10.0.0.2:80}"},
+		{"loader", "socket: {node: a, id: t, proto: tcp}\n  - connect: {socket: t, to: 10.0.0.2:80, within: 0s}"},
 		{"schema", `recv: {socket: s, within: soon}`},
 		{"schema", `pnig: {from: a, to: 10.0.0.2}`},
 		{"schema", `name: 3

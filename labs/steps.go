@@ -14,7 +14,7 @@ import (
 
 // actionKeys are the actions a step may hold, one each.
 var actionKeys = []string{
-	"ping", "expect", "socket", "accept", "send", "recv", "close", "http-get", "exec",
+	"ping", "expect", "socket", "bind", "connect", "accept", "send", "recv", "close", "http-get", "exec",
 	"add-interface", "remove-interface", "set-interface",
 	"add-route", "remove-route", "impair", "wait",
 	DHCPStart, DHCPStop, DHCPRelease, DHCPRenew, DHCPInform,
@@ -32,6 +32,8 @@ func init() {
 		"ping":              (*decoder).ping,
 		"expect":            (*decoder).expect,
 		"socket":            (*decoder).socket,
+		"bind":              (*decoder).bind,
+		"connect":           (*decoder).connect,
 		"accept":            (*decoder).accept,
 		"http-get":          (*decoder).httpGet,
 		"exec":              (*decoder).exec,
@@ -402,6 +404,33 @@ func (d *decoder) socket(f *field) Action {
 		d.errorf(o.get("connect").pos, o.fieldPath("connect"), "cannot connect to %s", s.Connect)
 	}
 	return s
+}
+
+func (d *decoder) bind(f *field) Action {
+	b := &Bind{}
+	o, ok := d.actionObject(f, "socket", "address")
+	if ok {
+		o.require("socket", "address")
+	}
+	o.ref("socket", &b.Socket)
+	o.addrPort("address", &b.Address)
+	return b
+}
+
+func (d *decoder) connect(f *field) Action {
+	c := &Connect{Within: DefaultConnectWithin}
+	o, ok := d.actionObject(f, "socket", "to", "within")
+	if ok {
+		o.require("socket", "to")
+	}
+	o.ref("socket", &c.Socket)
+	if o.addrPort("to", &c.To) && (c.To.Port() == 0 || c.To.Addr().IsUnspecified()) {
+		d.errorf(o.get("to").pos, o.fieldPath("to"), "cannot connect to %s", c.To)
+	}
+	if o.duration("within", &c.Within) && c.Within == 0 {
+		d.errorf(o.get("within").pos, o.fieldPath("within"), "within must be more than 0")
+	}
+	return c
 }
 
 func (d *decoder) accept(f *field) Action {

@@ -55,6 +55,9 @@ type vendpoint struct {
 // vsocket is an open socket.
 type vsocket struct {
 	connected bool
+	// bound is set once the socket has a local address: bound by its
+	// socket step, a bind or connect step, a listen or a UDP send.
+	bound     bool
 	tcp       bool
 	listening bool
 	line      int
@@ -387,7 +390,10 @@ func (v *validator) checkSteps() {
 				if prev := v.sockets[a.ID]; prev != nil {
 					v.errorf(ap+".id", "socket %s is already open (line %d)", a.ID, prev.line)
 				}
-				v.sockets[a.ID] = &vsocket{connected: a.Connect.IsValid(), tcp: a.Proto == ProtoTCP, listening: a.Listen, line: s.Pos.Line}
+				v.sockets[a.ID] = &vsocket{
+					connected: a.Connect.IsValid(), bound: a.Bind.IsValid() || a.Connect.IsValid() || a.Listen,
+					tcp: a.Proto == ProtoTCP, listening: a.Listen, line: s.Pos.Line,
+				}
 				delete(v.closed, a.ID)
 			}
 		case *Accept:
@@ -398,9 +404,18 @@ func (v *validator) checkSteps() {
 				if prev := v.sockets[a.ID]; prev != nil {
 					v.errorf(ap+".id", "socket %s is already open (line %d)", a.ID, prev.line)
 				}
-				v.sockets[a.ID] = &vsocket{connected: true, tcp: true, line: s.Pos.Line}
+				v.sockets[a.ID] = &vsocket{connected: true, bound: true, tcp: true, line: s.Pos.Line}
 				delete(v.closed, a.ID)
 			}
+		case *Bind:
+			if so := v.socket(ap+".socket", a.Socket); so != nil {
+				if so.bound {
+					v.errorf(ap+".socket", "socket %s is bound already: a socket binds once, before it sends, connects or listens", a.Socket)
+				}
+				so.bound = so.bound || a.Address.IsValid()
+			}
+		case *Connect:
+			v.checkConnect(a, ap)
 		case *Send:
 			v.checkSend(a, ap)
 		case *Recv:
@@ -494,6 +509,24 @@ func mulDuration(n int, d Duration) Duration {
 	return Duration(int64(n) * int64(d))
 }
 
+// checkConnect checks a connect against its socket: a listener connects
+// nowhere, a TCP socket connects once, and only a TCP connect waits.
+func (v *validator) checkConnect(a *Connect, ap string) {
+	so := v.socket(ap+".socket", a.Socket)
+	switch {
+	case so == nil:
+		return
+	case so.listening:
+		v.errorf(ap+".socket", "socket %s is listening: a socket listens or connects, not both", a.Socket)
+		return
+	case so.tcp && so.connected:
+		v.errorf(ap+".socket", "socket %s is connected already: a tcp socket connects once (open another)", a.Socket)
+	case !so.tcp && v.d.pos[ap+".within"].IsValid():
+		v.errorf(ap+".within", "socket %s is udp: a udp connect does not wait, within is for tcp sockets", a.Socket)
+	}
+	so.connected, so.bound = true, true
+}
+
 // checkSend checks a send against its socket: UDP datagrams fit a
 // datagram and go somewhere; TCP bytes go to the connection's peer.
 func (v *validator) checkSend(a *Send, ap string) {
@@ -512,6 +545,9 @@ func (v *validator) checkSend(a *Send, ap string) {
 		v.errorf(ap+".size", "%d out of range (0 to %d): socket %s is udp, and a datagram holds no more", a.Size, MaxUDPPayload, a.Socket)
 	case !so.tcp && !so.connected && !a.To.IsValid():
 		v.pointf(ap, "missing to: socket %s is not connected", a.Socket)
+	}
+	if so != nil && !so.tcp {
+		so.bound = true // a UDP send binds an unbound socket
 	}
 }
 

@@ -273,6 +273,8 @@ func TestDescribe(t *testing.T) {
 		{&Expect{Socket: "s1", Error: "ECONNREFUSED"}, "expect", "expect s1 error ECONNREFUSED"},
 		{&Expect{}, "expect", "expect"},
 		{&Socket{Node: "b", ID: "s1", Proto: "udp", Connect: ap}, "socket", "socket s1: udp on b → 10.0.0.1:7"},
+		{&Bind{Socket: "s1", Address: netip.MustParseAddrPort("0.0.0.0:6000")}, "bind", "bind s1 to 0.0.0.0:6000"},
+		{&Connect{Socket: "s1", To: ap}, "connect", "connect s1 → 10.0.0.1:7"},
 		{&Send{Socket: "s1", Data: strings.Repeat("x", 30), Size: 30, Count: 1}, "send", `send "xxxxxxxxxxxxxxxxxxxx"… on s1`},
 		{&Recv{Socket: "s1", Count: 2, Within: Duration(time.Second)}, "recv", "recv 2 on s1 within 1s"},
 		{&Close{Socket: "s1"}, "close", "close s1"},

@@ -230,6 +230,10 @@ func (r *runner) do(ctx context.Context, index int, a labs.Action) (string, erro
 		return r.expect(ctx, a)
 	case *labs.Socket:
 		return r.socket(ctx, a)
+	case *labs.Bind:
+		return r.bind(ctx, a)
+	case *labs.Connect:
+		return r.connect(ctx, a)
 	case *labs.Accept:
 		return r.accept(ctx, a)
 	case *labs.HTTPGet:

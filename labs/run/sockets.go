@@ -57,6 +57,43 @@ func (r *runner) sock(id string) (*labSocket, error) {
 	return s, nil
 }
 
+// bind binds an open socket, as a program's bind(2) would, and says
+// where it is bound: "fd 3 bound to 0.0.0.0:6000".
+func (r *runner) bind(ctx context.Context, a *labs.Bind) (string, error) {
+	s, err := r.sock(a.Socket)
+	if err != nil {
+		return "", err
+	}
+	api := s.node.Sockets
+	if err := api.Bind(ctx, s.fd, a.Address); err != nil {
+		s.lastErr = err
+		return "", err
+	}
+	local, _ := api.GetSockName(ctx, s.fd)
+	return fmt.Sprintf("fd %v bound to %v", s.fd, local), nil
+}
+
+// connect connects an open socket, as a program's connect(2) would: a
+// UDP socket at once (again, to another peer, if it was connected), a
+// TCP socket by the handshake. It says what it connected: "fd 3
+// 10.0.0.2:6000 → 10.0.0.1:7".
+func (r *runner) connect(ctx context.Context, a *labs.Connect) (string, error) {
+	s, err := r.sock(a.Socket)
+	if err != nil {
+		return "", err
+	}
+	if s.tcp != nil {
+		return tcpConnect(ctx, s, a.To, a.Within)
+	}
+	api := s.node.Sockets
+	if err := api.Connect(ctx, s.fd, a.To); err != nil {
+		s.lastErr = err
+		return "", err
+	}
+	local, _ := api.GetSockName(ctx, s.fd)
+	return fmt.Sprintf("fd %v %v → %v", s.fd, local, a.To), nil
+}
+
 func (r *runner) send(ctx context.Context, a *labs.Send) (string, error) {
 	s, err := r.sock(a.Socket)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,23 +114,31 @@ func (r *runner) tcpSocket(ctx context.Context, n *Node, a *labs.Socket) (string
 		return fmt.Sprintf("fd %v listening on %v", fd, local), nil
 	}
 	if a.Connect.IsValid() {
-		// SO_SNDTIMEO bounds a blocking connect, as on Linux.
-		if err := api.SetSendTimeout(fd, a.Within.Std()); err != nil {
-			return "", err
-		}
-		err := api.Connect(ctx, fd, a.Connect)
-		api.SetSendTimeout(fd, 0)
-		if err != nil {
-			s.lastErr = err
-			if errors.Is(err, syscall.EAGAIN) {
-				return "", fmt.Errorf("connect to %v: no answer within %v", a.Connect, a.Within)
-			}
-			return "", err
-		}
-		local, _ := api.GetSockName(ctx, fd)
-		return fmt.Sprintf("fd %v %v → %v established", fd, local, a.Connect), nil
+		return tcpConnect(ctx, s, a.Connect, a.Within)
 	}
 	return fmt.Sprintf("fd %v", fd), nil
+}
+
+// tcpConnect connects a lab's TCP socket to to, waiting for the handshake
+// up to within, and says how it went: "fd 3 10.0.0.2:49152 → 10.0.0.1:80
+// established".
+func tcpConnect(ctx context.Context, s *labSocket, to netip.AddrPort, within labs.Duration) (string, error) {
+	api, fd := s.node.Sockets, s.fd
+	// SO_SNDTIMEO bounds a blocking connect, as on Linux.
+	if err := api.SetSendTimeout(fd, within.Std()); err != nil {
+		return "", err
+	}
+	err := api.Connect(ctx, fd, to)
+	api.SetSendTimeout(fd, 0)
+	if err != nil {
+		s.lastErr = err
+		if errors.Is(err, syscall.EAGAIN) {
+			return "", fmt.Errorf("connect to %v: no answer within %v", to, within)
+		}
+		return "", err
+	}
+	local, _ := api.GetSockName(ctx, fd)
+	return fmt.Sprintf("fd %v %v → %v established", fd, local, to), nil
 }
 
 func (r *runner) accept(ctx context.Context, a *labs.Accept) (string, error) {
