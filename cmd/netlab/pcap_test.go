@@ -32,6 +32,9 @@ func TestRunPcapIsDeterministic(t *testing.T) {
 				if code != exitOK {
 					t.Fatalf("exit %d\n%s%s", code, out, errs)
 				}
+				if strings.Contains(out, " lost: ") {
+					t.Fatalf("a capture lost frames:\n%s", out)
+				}
 				files := map[string][]byte{}
 				for _, l := range lab.Links {
 					path := filepath.Join(dir, name+"-"+l.ID+".pcap")

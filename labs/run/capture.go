@@ -97,7 +97,9 @@ func (w *World) StartCapture(id, path string) error {
 	if _, ok := c.running[id]; ok {
 		return fmt.Errorf("%w: %s", ErrCapturing, id)
 	}
-	cw, err := capture.Create(path, capture.Options{Epoch: w.CaptureEpoch()})
+	// On the virtual clock a full queue waits for the writer (wall time
+	// only), so that the file holds every frame and replays exactly.
+	cw, err := capture.Create(path, capture.Options{Epoch: w.CaptureEpoch(), WaitWhenFull: w.Virtual != nil})
 	if err != nil {
 		return fmt.Errorf("capturing link %s: %w", id, err)
 	}

@@ -10,9 +10,15 @@
 // writes it out, so file I/O never happens on the caller's goroutine. Close
 // and Stats may be called from any goroutine.
 //
+// With Options.WaitWhenFull, Capture waits for the writer's goroutine to
+// take the queue instead of dropping a frame: a virtual-clock world, where
+// waiting costs wall time and never changes what happens, uses it so that
+// its captures are complete however busy the machine is.
+//
 // Timestamps are Options.Epoch plus the clock time a frame was captured
 // at. Under a virtual clock with a fixed epoch, the same run gives the same
-// file byte for byte, as long as nothing was dropped (Stats.Dropped).
+// file byte for byte, as long as nothing was dropped (Stats.Dropped, never
+// more than 0 with WaitWhenFull).
 package capture
 
 import (
@@ -58,8 +64,14 @@ type Options struct {
 	QueueFrames int
 	// QueueBytes bounds the bytes of the frames waiting for the writer's
 	// goroutine (0: DefaultQueueBytes). Frames that would pass either
-	// bound are dropped and counted.
+	// bound are dropped and counted, unless WaitWhenFull.
 	QueueBytes int
+	// WaitWhenFull makes Capture wait until the writer's goroutine has
+	// taken the queue, instead of dropping the frame, when the queue is
+	// full. The wait is for the writer's I/O only (the writer never waits
+	// for Capture's callers), so it cannot deadlock; it stalls the caller
+	// for wall time, which only a virtual clock can afford.
+	WaitWhenFull bool
 }
 
 // Stats counts what a Writer did. It is a plain value.
@@ -105,13 +117,15 @@ type Writer struct {
 	snap      int
 	maxFrames int
 	maxBytes  int
+	wait      bool // Options.WaitWhenFull
 	out       io.Writer
 	file      io.Closer // closed by the writer's goroutine when done; may be nil
 
 	wake chan struct{} // capacity 1: the writer's goroutine has work
 	done chan struct{} // closed when the writer's goroutine has ended
 
-	mu sync.Mutex
+	mu   sync.Mutex
+	room *sync.Cond // on mu: the writer took the queue (WaitWhenFull)
 	// Guarded by mu:
 	pending *batch
 	closed  bool
@@ -146,12 +160,14 @@ func start(out io.Writer, file io.Closer, o Options) *Writer {
 		snap:      o.SnapLen,
 		maxFrames: o.QueueFrames,
 		maxBytes:  o.QueueBytes,
+		wait:      o.WaitWhenFull,
 		out:       out,
 		file:      file,
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		pending:   &batch{},
 	}
+	w.room = sync.NewCond(&w.mu)
 	if w.epoch.IsZero() {
 		w.epoch = time.Unix(0, 0).UTC()
 	}
@@ -169,23 +185,33 @@ func start(out io.Writer, file io.Closer, o Options) *Writer {
 }
 
 // Capture queues a copy of frame (at most SnapLen bytes of it), captured
-// at clock time at, for writing. Any goroutine; it never blocks on I/O and
-// never keeps frame: when the queue is full it drops the frame and counts
-// it, and after Close it counts the frame as Late.
+// at clock time at, for writing. Any goroutine; it never keeps frame. When
+// the queue is full it drops the frame and counts it, or with WaitWhenFull
+// waits for the writer's goroutine to take the queue; after Close it
+// counts the frame as Late.
 func (w *Writer) Capture(at time.Duration, frame []byte) {
 	n := min(len(frame), w.snap)
 	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		w.late.Add(1)
-		return
+	for {
+		if w.closed {
+			w.mu.Unlock()
+			w.late.Add(1)
+			return
+		}
+		b := w.pending
+		fits := len(b.recs) < w.maxFrames && len(b.data)+n <= w.maxBytes
+		if fits || w.wait && len(b.recs) == 0 { // a waiter's frame too big for the queue goes alone
+			break
+		}
+		if !w.wait {
+			w.mu.Unlock()
+			w.dropped.Add(1)
+			return
+		}
+		w.kick()
+		w.room.Wait()
 	}
 	b := w.pending
-	if len(b.recs) >= w.maxFrames || len(b.data)+n > w.maxBytes {
-		w.mu.Unlock()
-		w.dropped.Add(1)
-		return
-	}
 	b.recs = append(b.recs, record{at: at, orig: len(frame), off: len(b.data), len: n})
 	b.data = append(b.data, frame[:n]...)
 	first := len(b.recs) == 1
@@ -269,6 +295,7 @@ func (w *Writer) loop() {
 		b := w.pending
 		w.pending = spare
 		closed := w.closed
+		w.room.Broadcast()
 		w.mu.Unlock()
 		err = w.writeBatch(pw, bw, b, err)
 		b.reset()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,6 +228,53 @@ func TestFullQueueDropsAndCountsNeverBlocks(t *testing.T) {
 	}
 	if st := w.Stats(); st.Written != 10 || st.Captured != 10 || st.Dropped != n-10 {
 		t.Errorf("after Close: got stats %+v", st)
+	}
+}
+
+// With WaitWhenFull, a full queue makes Capture wait for the writer
+// instead of dropping: while the output is stuck, the capturing goroutine
+// waits after filling the queue; once the output moves, every frame is
+// written, in order, none dropped (a frame larger than the whole queue
+// included).
+func TestWaitWhenFullLosesNothing(t *testing.T) {
+	out := newGate()
+	w := New(out, Options{QueueFrames: 10, QueueBytes: 1000, WaitWhenFull: true})
+	<-out.entered
+	const n = 5000
+	var queued atomic.Int64
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		for i := range n {
+			size := 60
+			if i == n/2 {
+				size = 1500 // more than QueueBytes
+			}
+			w.Capture(time.Duration(i), testFrame(i, size))
+			queued.Add(1)
+		}
+	}()
+	select {
+	case <-returned:
+		t.Fatal("Capture returned every frame while the output was stuck: it dropped instead of waiting")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if got := queued.Load(); got > 11 { // 10 in the queue, the 11th waiting
+		t.Errorf("%d frames taken while the output was stuck, want at most the queue's 10", got)
+	}
+	close(out.open)
+	<-returned
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, out.buf.Bytes())
+	if st := w.Stats(); len(got) != n || st.Captured != n || st.Dropped != 0 || st.Written != n {
+		t.Fatalf("got %d records, stats %+v; want all %d, none dropped", len(got), st, n)
+	}
+	for i, p := range got {
+		if p.ci.Timestamp.UnixNano() != int64(i) {
+			t.Fatalf("record %d has the time of frame %d", i, p.ci.Timestamp.UnixNano())
+		}
 	}
 }
 
