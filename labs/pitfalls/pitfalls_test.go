@@ -76,12 +76,12 @@ func TestExplorationIsDeterministic(t *testing.T) {
 
 // TestBrokenSafePathIsCaught: with every Call skipping the tcpip
 // goroutine's inbox (netifapi and sockets then touch the core from the
-// caller's goroutine), the explorer finds the safe versions breaking.
+// caller's goroutine), the explorer finds every safe version breaking.
 func TestBrokenSafePathIsCaught(t *testing.T) {
 	BreakSafePath(true)
 	defer BreakSafePath(false)
-	for _, name := range []string{"netif-remove", "netif-add", "dhcp-stop"} {
-		p, _ := Lookup(name)
+	for _, p := range All() {
+		name := p.Name
 		e, err := p.Explore(true)
 		if err != nil {
 			t.Fatal(err)
