@@ -3,6 +3,7 @@ package netifapi_test
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -99,6 +100,16 @@ func TestDHCPCalls(t *testing.T) {
 // TestDHCPStopStorm stops (and restarts, renews, releases) a client from
 // other goroutines thousands of times while its timers fire, on the real
 // clock: no race, no crash, and no timer left armed once it is stopped.
+//
+// Retransmissions wait seconds, so the timers that can be due within a
+// round are CHECKING's: its probe and bind run on the retransmit timer,
+// ProbeInterval apart. Most rounds stop at once; the others wait for the
+// client to reach REQUESTING, CHECKING (then stop within a few probe
+// intervals, while the probe timer is due) or BOUND. A round that sees
+// BOUND proves two timer fires (the second probe and the bind), so the
+// retransmit timer's fire count, read from a snapshot, must be at least
+// twice the rounds that bound, and some must: with timers that never
+// fire no client binds.
 func TestDHCPStopStorm(t *testing.T) {
 	ctx := testCtx(t)
 	clk := clock.NewReal()
@@ -112,20 +123,74 @@ func TestDHCPStopStorm(t *testing.T) {
 	must(t, "server start", netifapi.DHCPServerStart(ctx, srv, "eth0", dhcp.ServerConfig{
 		PoolStart: addr("10.0.0.10"), PoolEnd: addr("10.0.0.20"), LeaseTime: time.Second, OfferHold: time.Second,
 	}))
-	cfg := dhcp.ClientConfig{ProbeInterval: 200 * time.Microsecond}
+	const probeInterval = 200 * time.Microsecond
+	cfg := dhcp.ClientConfig{ProbeInterval: probeInterval}
+	// lost counts the frames the pipe dropped.
+	lost := func() uint64 { st := p.Stats(); return st.AtoB.Lost + st.BtoA.Lost }
+	// waitState polls the client until it is in one of states, and
+	// reports whether it got there. The server answers every message, so
+	// only a lost frame (retransmitted seconds later) or the other
+	// goroutine (which stops the client) can hold it up: the round gives
+	// up when the pipe has lost a frame since lost0 (read before the
+	// start, which sends) or the client is off, and after a second in
+	// any case; after a few such rounds (timers that do not fire leave
+	// the client in CHECKING) it waits no more.
+	stuck := 0
+	waitState := func(lost0 uint64, states ...string) (string, bool) {
+		if stuck >= 5 {
+			return "", false
+		}
+		for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(50 * time.Microsecond) {
+			c, err := netifapi.DHCPClient(ctx, cl, "eth0")
+			if err != nil {
+				t.Errorf("client: %v", err)
+				return "", false
+			}
+			if slices.Contains(states, c.State) {
+				return c.State, true
+			}
+			if c.State == "off" || lost() != lost0 {
+				return c.State, false
+			}
+		}
+		stuck++
+		c, _ := netifapi.DHCPClient(ctx, cl, "eth0")
+		t.Logf("round given up, waiting for %v: client %+v; %v", states, c, p.Stats())
+		return "", false
+	}
 	const rounds = 3000
+	var bound, checking, requesting int // rounds that saw each state
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		r := rand.New(rand.NewPCG(1, 2))
 		for i := range rounds {
+			lost0 := lost()
 			if err := netifapi.DHCPStart(ctx, cl, "eth0", cfg); err != nil {
 				t.Errorf("start %d: %v", i, err)
 				return
 			}
-			if r.IntN(4) == 0 {
-				time.Sleep(time.Duration(r.IntN(2000)) * time.Microsecond)
+			switch r.IntN(16) {
+			case 12:
+				time.Sleep(time.Duration(r.IntN(1000)) * time.Microsecond)
+			case 13:
+				if _, ok := waitState(lost0, "requesting", "checking", "bound"); ok {
+					requesting++
+				}
+			case 14:
+				// Stop while the probe or bind is due, or just after.
+				if st, ok := waitState(lost0, "checking", "bound"); ok {
+					checking++
+					if st == "bound" {
+						bound++
+					}
+					time.Sleep(time.Duration(r.IntN(3*int(probeInterval/time.Microsecond))) * time.Microsecond)
+				}
+			case 15:
+				if _, ok := waitState(lost0, "bound"); ok {
+					bound++
+				}
 			}
 			if err := netifapi.DHCPStop(ctx, cl, "eth0"); err != nil {
 				t.Errorf("stop %d: %v", i, err)
@@ -165,6 +230,34 @@ func TestDHCPStopStorm(t *testing.T) {
 	if n.Address.IsValid() {
 		t.Errorf("got address %v after stop", n.Address)
 	}
+
+	// The client's timers live as long as its netif and count their
+	// fires, but a snapshot lists armed timers only: with the server
+	// gone, one more start leaves the retransmit timer armed (seconds
+	// away) to be read.
+	must(t, "server stop", netifapi.DHCPServerStop(ctx, srv, "eth0"))
+	must(t, "start to read the timer", netifapi.DHCPStart(ctx, cl, "eth0", cfg))
+	var fired uint64
+	armed := false
+	for _, tm := range freshSnapshot(t, cl).Timers {
+		if tm.Owner == "eth0" && tm.Name == "dhcp retransmit" {
+			fired, armed = tm.Fired, true
+		}
+	}
+	t.Logf("rounds that saw requesting %d, checking %d, bound %d, given up %d; dhcp retransmit fired %d times", requesting, checking, bound, stuck, fired)
+	if !armed {
+		t.Errorf("no dhcp retransmit timer of eth0 armed after a start")
+	}
+	// Loss is 10% a frame: most waiting rounds bind, and one in ten is
+	// far more than nothing.
+	if min := rounds / 16 / 10; bound < min {
+		t.Errorf("%d rounds saw the client bound, want at least %d", bound, min)
+	}
+	if fired < uint64(2*bound) {
+		t.Errorf("dhcp retransmit fired %d times, want at least %d (2 for each of %d bindings)", fired, 2*bound, bound)
+	}
+	must(t, "stop after reading the timer", netifapi.DHCPStop(ctx, cl, "eth0"))
+
 	time.Sleep(20 * time.Millisecond) // let any wrongly armed timer fire
 	sn := freshSnapshot(t, cl)
 	for _, tm := range sn.Timers {
@@ -172,16 +265,11 @@ func TestDHCPStopStorm(t *testing.T) {
 			t.Errorf("timer %q of eth0 armed after stop (due %v)", tm.Name, tm.Due)
 		}
 	}
-	if got := sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient); got.State != "off" || got.Sent == 0 {
+	got := sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient)
+	if got.State != "off" || got.Sent == 0 {
 		t.Errorf("got %+v, want off after sending", got)
 	}
-	var fired uint64
-	for _, e := range sn.Events {
-		if e.Msg == "dhcp client %v" && e.Arg.(dhcp.ClientState) == dhcp.Bound {
-			fired++
-		}
-	}
-	t.Logf("client sent %d, received %d; bound %d times in the last %d events", sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient).Sent, sn.Extra[dhcp.ExtraClient]["eth0"].(snapshot.DHCPClient).Received, fired, len(sn.Events))
+	t.Logf("client sent %d, received %d", got.Sent, got.Received)
 }
 
 // TestDHCPStartNeedsUpAndMTU576 checks, through netifapi, the rule DHCP

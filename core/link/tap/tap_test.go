@@ -121,24 +121,58 @@ func TestTransmitWritesFrames(t *testing.T) {
 	}
 }
 
+// blockingSink is a sink whose first Receive blocks until release is
+// closed, holding the reader.
+type blockingSink struct {
+	*sink
+	entered chan struct{} // closed when the first Receive starts
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *blockingSink) Receive(batch []*link.Buffer) {
+	first := false
+	s.once.Do(func() { first = true })
+	if first {
+		close(s.entered)
+		<-s.release
+	}
+	s.sink.Receive(batch)
+}
+
+// TestReceiveInBatches holds the reader in the receiver while the peer
+// queues frames: once let go, the reader reads until the device has no
+// more or the batch is full, so the queued frames arrive in full batches
+// of Batch and a last one with the rest, none alone.
 func TestReceiveInBatches(t *testing.T) {
 	dev, peer := devicePair(t)
-	e, err := New(dev, Options{Name: "t", Batch: 16})
+	const batch = 16
+	e, err := New(dev, Options{Name: "t", Batch: batch})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	// Frames written before a receiver is attached are dropped and counted.
-	s := newSink()
+	s := &blockingSink{sink: newSink(), entered: make(chan struct{}), release: make(chan struct{})}
 	e.SetReceiver(s)
-	// Frames queued before the reader looks arrive in batches: write many
-	// back to back.
-	const n = 200
-	for i := range n {
+	defer close(s.release) // lets the reader go if the test fails early
+	// The first frame alone: the reader hands it over and stays in the
+	// receiver.
+	if _, err := peer.Write(frame(0, 64)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.entered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first frame never reached the receiver")
+	}
+	// The rest queue in the socket while the reader is held.
+	const n = 1 + 4*batch + batch/2 // 73 small frames: a quarter of a default socket buffer
+	for i := 1; i < n; i++ {
 		if _, err := peer.Write(frame(i, 64)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("write %d: %v", i, err)
 		}
 	}
+	s.release <- struct{}{}
 	got := s.wait(t, n)
 	for i, f := range got {
 		if !bytes.Equal(f, frame(i, 64)) {
@@ -146,8 +180,17 @@ func TestReceiveInBatches(t *testing.T) {
 		}
 	}
 	st := e.Stats()
-	if st.In.TxFrames != n || st.In.RxFrames != n || st.Batches == 0 || st.Batches > n {
-		t.Fatalf("stats %v batches %d, want %d read and delivered", st, st.Batches, n)
+	// One batch for the first frame, then (n-1)/batch full ones and one
+	// with the remainder.
+	want := uint64(1 + (n-1+batch-1)/batch)
+	if st.In.TxFrames != n || st.In.RxFrames != n || st.Batches != want {
+		t.Fatalf("stats %v batches %d, want %d read and delivered in %d batches", st, st.Batches, n, want)
+	}
+	s.mu.Lock()
+	batches := s.batches
+	s.mu.Unlock()
+	if batches != int(want) {
+		t.Fatalf("the receiver got %d batches, want %d", batches, want)
 	}
 	t.Logf("%d frames in %d batches", n, st.Batches)
 }
