@@ -234,25 +234,24 @@ func (a *App) Refresh() {
 				d.Namespaces = append(d.Namespaces, namespaceOf(w, n.Name))
 			}
 		}
-		stats := w.LinkStats()
+		stats, devices := w.LinkStats(), w.DeviceStats()
 		capturing := map[string]run.CaptureStatus{}
 		for _, c := range w.Captures() {
 			capturing[c.Link] = c
 		}
 		for i, l := range w.Links {
-			ld := LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Type: l.Spec.Type, Stats: stats[i]}
+			ld := LinkData{ID: l.ID, A: l.Spec.A.String(), B: l.Spec.B.String(), Type: l.Spec.Type, Stats: stats[i], Devices: devices[i]}
 			if ld.Type == "" {
 				ld.Type = labs.LinkPipe
 			}
-			if l.Spec.Type == labs.LinkTAP {
-				k := l.Spec.A
-				if w.Node(k.Node) == nil || w.Node(k.Node).Kind != labs.KindKernel {
-					k = l.Spec.B
-				}
-				ld.Device = k.Interface
-				if ns := namespaceOf(w, k.Node); ns != "" {
-					ld.Device += " in netns " + ns
-				}
+			switch {
+			case l.PeerDevice != "":
+				// "t1a, t1b on bridge b1 in netns …"
+				first, where, _ := strings.Cut(l.Device, " ")
+				second, _, _ := strings.Cut(l.PeerDevice, " ")
+				ld.Device = first + ", " + second + " " + where
+			case l.Device != "":
+				ld.Device = l.Device
 			}
 			if c, ok := capturing[l.ID]; ok {
 				ld.Capture, ld.Captured = c.Path, c.Stats.Written

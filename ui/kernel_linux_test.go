@@ -62,6 +62,14 @@ func TestKernelNode(t *testing.T) {
 	if rep := w.Report(); rep == nil || !rep.Passed {
 		t.Fatalf("kernel-ping: %v", rep.Summary())
 	}
+	// The TAP driver's counts: k's frames read from tap0, s's written
+	// into it.
+	a.Refresh()
+	a.setFocus(pLinks)
+	if got := plain(a.Render()); !regexp.MustCompile(`k:tap0 → s:eth0 tx \d+ fr  rx \d+ fr  drop 0  · kernel out [1-9]\d*\b`).MatchString(got) ||
+		!regexp.MustCompile(`s:eth0 → k:tap0 tx \d+ fr  rx \d+ fr  drop 0  · kernel in [1-9]\d*\b`).MatchString(got) {
+		t.Fatalf("the Links panel does not show the TAP driver's counts:\n%s", got)
+	}
 	_, cmd = a.Update(press("c"))
 	r := cmd().(resultMsg)
 	if r.Err != nil || !regexp.MustCompile(`^\d+ frames written to `).MatchString(r.Detail) || strings.HasPrefix(r.Detail, "0 ") {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netlab/netlab/core/link/mem"
 	"github.com/netlab/netlab/core/wire"
+	"github.com/netlab/netlab/labs/run"
 )
 
 // linksPanel lists the lab's links: their ends, impairments, and the
@@ -108,11 +109,44 @@ func (p *linksPanel) Row(i, w int) []string {
 	if l.Capture != "" {
 		head += p.env.styles.Fresh.Render(fmt.Sprintf("  ● capturing %d fr → %s", l.Captured, l.Capture))
 	}
+	if l.Devices.Err != nil {
+		head += p.env.styles.Err.Render(fmt.Sprintf("  %d device errors, last: %v", l.Devices.Errors, l.Devices.Err))
+	}
 	return []string{
 		fit(head, w),
-		fit(p.dir(l.A+" → "+l.B, l.Stats.AtoB), w),
-		fit(p.dir(l.B+" → "+l.A, l.Stats.BtoA), w),
+		fit(p.dir(l.A+" → "+l.B, l.Stats.AtoB)+p.devices(l.Devices.AtoB), w),
+		fit(p.dir(l.B+" → "+l.A, l.Stats.BtoA)+p.devices(l.Devices.BtoA), w),
 	}
+}
+
+// devices is what a tap or tap-pair link's drivers counted in one
+// direction, seen from the kernel: "· kernel in 6" (frames written into a
+// tap link's device), "· kernel out 6" (read from it), "· bridge in 6 out
+// 6" (written into a tap-pair link's first device, read from its second);
+// drops in the warning colour.
+func (p *linksPanel) devices(dirs []run.DeviceDir) string {
+	if len(dirs) == 0 {
+		return ""
+	}
+	s := "  · kernel"
+	if len(dirs) == 2 {
+		s = "  · bridge"
+	}
+	for _, d := range dirs {
+		if d.Written {
+			s += " in " + fmtCount(d.Frames)
+		} else {
+			s += " out " + fmtCount(d.Frames)
+		}
+		if n := d.Stats.Dropped(); n > 0 {
+			var parts []string
+			for _, r := range d.Stats.Drops() {
+				parts = append(parts, fmt.Sprintf("%s %d", r.Reason, r.Count))
+			}
+			s += p.env.styles.Warn.Render(fmt.Sprintf(" (drop %d: %s)", n, strings.Join(parts, ", ")))
+		}
+	}
+	return s
 }
 
 func (p *linksPanel) Keys() []key.Binding {

@@ -77,11 +77,14 @@ type Data struct {
 type LinkData struct {
 	ID   string
 	A, B string
-	// Type is the lab's link type (labs.LinkPipe, labs.LinkTAP); Device
-	// names a tap link's TAP device and the namespace it is in.
+	// Type is the lab's link type (labs.LinkPipe, labs.LinkTAP,
+	// labs.LinkTAPPair); Device names a tap link's TAP device and the
+	// namespace it is in, or a tap-pair link's two devices and bridge.
 	Type   string
 	Device string
 	Stats  mem.Stats
+	// Devices is what the link's TAP drivers counted (zero for a pipe).
+	Devices run.DeviceStats
 	// Capture is the pcap file the link is being captured to, "" when
 	// it is not; Captured the frames written to it so far.
 	Capture  string

@@ -116,7 +116,7 @@ func (w *World) buildHost() error {
 			return fmt.Errorf("link %s: %w", l.ID, err)
 		}
 		h.taps = append(h.taps, ep)
-		l.TAP = ep
+		l.TAP, l.Device = ep, itf.Name+" in netns "+ns.FullName()
 		// The device takes the lab's name for the interface: inside the
 		// namespace, nothing else can be called that.
 		nl := ns.Netlink()
@@ -194,6 +194,7 @@ func (w *World) buildTAPPair(i int, l *Link) error {
 		return err
 	}
 	var eps [2]*tap.Endpoint
+	var names [2]string
 	for j, end := range []labs.Endpoint{l.Spec.A, l.Spec.B} {
 		t, err := ns.NewTAP(fmt.Sprintf("t%d%c", i+1, 'a'+j), labs.MaxMTU)
 		if err != nil {
@@ -205,7 +206,7 @@ func (w *World) buildTAPPair(i int, l *Link) error {
 			return err
 		}
 		h.taps = append(h.taps, ep)
-		eps[j] = ep
+		eps[j], names[j] = ep, t.Name+" on bridge "+br+" in netns "+ns.FullName()
 		if err := ns.SetMaster(t.Name, br); err != nil {
 			return err
 		}
@@ -217,7 +218,41 @@ func (w *World) buildTAPPair(i int, l *Link) error {
 	pipeEnd.SetReceiver(relay{eps[0]})
 	eps[0].SetReceiver(relay{pipeEnd})
 	l.TAP, l.PeerTAP = eps[0], eps[1]
+	l.Device, l.PeerDevice = names[0], names[1]
 	return nil
+}
+
+// deviceStats is what link l's TAP drivers counted. A tap link's driver
+// sits at its kernel node's end: frames towards that node are written into
+// the device, frames from it read. A tap-pair link's frames from A are
+// written into A's device and read from B's on the far side of the bridge,
+// and the other way round.
+func (w *World) deviceStats(l *Link) DeviceStats {
+	var d DeviceStats
+	ep, _ := l.TAP.(*tap.Endpoint)
+	if ep == nil {
+		return d
+	}
+	s := ep.Stats()
+	written := DeviceDir{Device: l.Device, Written: true, Frames: s.Out.RxFrames, Stats: s.Out}
+	read := DeviceDir{Device: l.Device, Frames: s.In.TxFrames, Stats: s.In}
+	d.Errors, d.Err = s.WriteErrors+s.ReadErrors, s.Err
+	peer, _ := l.PeerTAP.(*tap.Endpoint)
+	switch {
+	case peer != nil:
+		p := peer.Stats()
+		d.AtoB = []DeviceDir{written, {Device: l.PeerDevice, Frames: p.In.TxFrames, Stats: p.In}}
+		d.BtoA = []DeviceDir{{Device: l.PeerDevice, Written: true, Frames: p.Out.RxFrames, Stats: p.Out}, read}
+		d.Errors += p.WriteErrors + p.ReadErrors
+		if p.Err != nil {
+			d.Err = p.Err
+		}
+	case w.Node(l.Spec.A.Node) != nil && w.Node(l.Spec.A.Node).Kind == labs.KindKernel:
+		d.AtoB, d.BtoA = []DeviceDir{read}, []DeviceDir{written}
+	default:
+		d.AtoB, d.BtoA = []DeviceDir{written}, []DeviceDir{read}
+	}
+	return d
 }
 
 // Namespace returns the namespace of kernel node name, nil for any other

@@ -26,6 +26,7 @@ func IsUnsupported(err error) bool { return errors.Is(err, errNoHost) }
 func (w *World) buildHost() error               { return errNoHost }
 func (w *World) stopProcesses() []ProcessReport { return nil }
 func (w *World) closeHost()                     {}
+func (w *World) deviceStats(*Link) DeviceStats  { return DeviceStats{} }
 
 func (r *runner) exec(ctx context.Context, index int, a *labs.Exec) (string, error) {
 	return "", errNoHost

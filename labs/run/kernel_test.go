@@ -241,6 +241,10 @@ func TestTAPPairLab(t *testing.T) {
 	if ns == nil {
 		t.Fatalf("no namespace %s-%s among %v", id, run.BridgeNamespace, netnsNames(t))
 	}
+	// The drivers' counts, read before the kernel's: a frame is counted
+	// by the kernel when it is written or queued for reading, by the
+	// driver after, so the drivers' figures are at most the kernel's.
+	dev := w.DeviceStats()[0]
 	ls, err := ns.Links()
 	if err != nil {
 		t.Fatal(err)
@@ -250,6 +254,26 @@ func TestTAPPairLab(t *testing.T) {
 		byName[l.Name] = l
 	}
 	br, ta, tb := byName[id+"b1"], byName[id+"t1a"], byName[id+"t1b"]
+	// A's frames are written into t1a and read from t1b, b's the other
+	// way round.
+	for _, c := range []struct {
+		d       run.DeviceDir
+		dev     string
+		written bool
+		kernel  uint64
+	}{
+		{dev.AtoB[0], ta.Name, true, ta.RxPackets}, {dev.AtoB[1], tb.Name, false, tb.TxPackets},
+		{dev.BtoA[0], tb.Name, true, tb.RxPackets}, {dev.BtoA[1], ta.Name, false, ta.TxPackets},
+	} {
+		if !strings.HasPrefix(c.d.Device, c.dev+" on bridge "+br.Name+" in netns ") || c.d.Written != c.written ||
+			c.d.Frames < 5 || c.d.Frames > c.kernel || c.d.Stats.Dropped() != 0 {
+			t.Errorf("driver count %+v: want %s, written %v, at least the pings' 5 frames and at most the kernel's %d, no drops",
+				c.d, c.dev, c.written, c.kernel)
+		}
+	}
+	if len(dev.AtoB) != 2 || len(dev.BtoA) != 2 || dev.Errors != 0 || dev.Err != nil {
+		t.Errorf("device stats %+v", dev)
+	}
 	if br.Type != "bridge" || ta.Type != "tuntap" || tb.Type != "tuntap" || !br.Up || !ta.Up || !tb.Up {
 		t.Fatalf("devices %+v, want bridge %sb1 and TAPs %st1a, %st1b, all up", ls, id, id, id)
 	}

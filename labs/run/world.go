@@ -92,6 +92,9 @@ type Link struct {
 	// PeerTAP is a tap-pair link's second TAP driver, the one its second
 	// endpoint's netif attaches to; nil for other links.
 	PeerTAP link.Endpoint
+	// Device and PeerDevice name TAP's and PeerTAP's devices and the
+	// namespace each is in ("eth0 in netns netlab-…-k"), "" without one.
+	Device, PeerDevice string
 }
 
 // World is a lab's running stacks, links and clock.
