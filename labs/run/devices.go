@@ -29,15 +29,6 @@ type DeviceStats struct {
 	Err    error
 }
 
-// Dropped returns the frames the drivers dropped in both directions.
-func (d DeviceStats) Dropped() uint64 {
-	var n uint64
-	for _, x := range append(append([]DeviceDir(nil), d.AtoB...), d.BtoA...) {
-		n += x.Stats.Dropped()
-	}
-	return n
-}
-
 // DeviceStats returns every link's TAP counters, in lab order (zero for
 // pipes). Any goroutine; never blocks.
 func (w *World) DeviceStats() []DeviceStats {
