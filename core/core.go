@@ -126,14 +126,27 @@ func (c *Core) shutdown() {
 	c.tcp.closeAll(c, ErrStopped)
 }
 
+// inputBetweenRequests is how many frames the tcpip goroutine processes
+// before it looks for requests that arrived meanwhile (a link driver's
+// batch: tap.DefaultBatch).
+const inputBetweenRequests = 64
+
 // inputAll processes the frames queued on every netif, in index order.
+// Every inputBetweenRequests frames it runs the requests that arrived
+// meanwhile, as lwIP's tcpip thread takes messages from one mailbox in
+// the order they came: a request that removes a netif may run between two
+// of its frames, which then count as received after removal.
 func (c *Core) inputAll() {
+	seen := 0
 	for _, n := range c.netifs {
 		if n == nil {
 			continue
 		}
 		batch := n.rx.take()
 		for i, b := range batch {
+			if seen++; seen%inputBetweenRequests == 0 && c.stack != nil {
+				c.stack.serveInboxNow()
+			}
 			if !n.removed {
 				c.point(PointNetifInput, n)
 				n.input(b.Data)

@@ -314,15 +314,7 @@ func (s *Stack) turn(now time.Duration) (stopped bool) {
 		close(s.done)
 		return true
 	}
-	for i := range batch {
-		if batch[i].fn != nil {
-			batch[i].fn(c)
-		}
-		batch[i] = request{}
-	}
-	s.mu.Lock()
-	s.spare = batch[:0]
-	s.mu.Unlock()
+	s.runRequests(batch)
 	c.inputAll()
 	c.runTimers()
 	if s.publish.Swap(false) {
@@ -335,6 +327,37 @@ func (s *Stack) turn(now time.Duration) (stopped bool) {
 		s.wake.Stop()
 	}
 	return false
+}
+
+// runRequests runs a batch taken from the inbox and keeps its array for
+// the next one (the inbox and its spare take turns).
+func (s *Stack) runRequests(batch []request) {
+	for i := range batch {
+		if batch[i].fn != nil {
+			batch[i].fn(s.core)
+		}
+		batch[i] = request{}
+	}
+	s.mu.Lock()
+	s.spare = batch[:0]
+	s.mu.Unlock()
+}
+
+// serveInboxNow runs the requests that arrived since the turn began, if
+// any, between the frames of a long batch: a call then waits behind at
+// most inputBetweenRequests frames, not behind every frame queued on every
+// netif. On a virtual clock only the tcpip goroutine itself can queue a
+// request while it holds the world, so a run still repeats exactly.
+func (s *Stack) serveInboxNow() {
+	s.mu.Lock()
+	if s.stopped || len(s.inbox) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	batch := s.inbox
+	s.inbox = s.spare[:0]
+	s.mu.Unlock()
+	s.runRequests(batch)
 }
 
 // failInbox aborts every request still queued after the loop ended.

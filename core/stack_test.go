@@ -12,6 +12,7 @@ import (
 	"github.com/netlab/netlab/core/clock"
 	"github.com/netlab/netlab/core/link/mem"
 	"github.com/netlab/netlab/core/snapshot"
+	"github.com/netlab/netlab/core/wire"
 	"go.uber.org/goleak"
 )
 
@@ -223,4 +224,41 @@ func TestCoreRefusesCallsOffTheLoop(t *testing.T) {
 		}
 	}()
 	leaked.AddNetif(core.NetifConfig{Name: "x"})
+}
+
+// TestRequestsRunBetweenLongBatches queues 200 frames on a netif and, in
+// the same turn, a request: the request runs after the 63rd frame, not
+// after the whole batch, so that a call waits behind at most one link
+// batch of frames (as lwIP's tcpip thread takes its mailbox in order).
+func TestRequestsRunBetweenLongBatches(t *testing.T) {
+	clk := newVirtual(t)
+	e := newEnv(t, clk)
+	s := newStack(t, clk, "s")
+	e.actorDone()
+	ch := mem.NewChannel("s:eth0", 16)
+	e.addNetif(s, "eth0", mac(2), "10.0.0.2/24", 0, ch.Endpoint())
+	const frames = 200
+	frame := make([]byte, 60)
+	wire.EncodeEthernet(frame, mac(2), mac(1), 0x88b5) // an EtherType nobody handles
+	seen := newMailbox[uint64](e)
+	rxFrames := func() (n uint64) {
+		e.call(s, func(c *core.Core) error { n, _ = c.NetifByName("eth0").Counter("rx-frames"); return nil })
+		return n
+	}
+	before := rxFrames()
+	e.call(s, func(c *core.Core) error {
+		for range frames {
+			ch.Inject(frame)
+		}
+		return s.Post(func(c *core.Core) {
+			n, _ := c.NetifByName("eth0").Counter("rx-frames")
+			seen.put(n - before)
+		})
+	})
+	if got := seen.get(e, time.Second); got != 63 {
+		t.Errorf("the request ran after %d of the %d frames, want 63 (one link batch, then requests)", got, frames)
+	}
+	if got := rxFrames() - before; got != frames {
+		t.Errorf("rx-frames grew by %d, want %d", got, frames)
+	}
 }
