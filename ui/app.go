@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/pitfalls"
 	"github.com/netlab/netlab/labs/run"
@@ -89,7 +90,7 @@ type App struct {
 	status   string
 	statusOK bool
 	// failed is why the TUI quit on its own: a stack's tcpip goroutine
-	// panicked (Err).
+	// or another of netlab's goroutines panicked (Err).
 	failed error
 	// pit is the Pitfalls view, shown instead of the panels while open;
 	// pitCmd its first exploration when it opened before Init.
@@ -136,12 +137,17 @@ func New(w *run.World, o Options) *App {
 }
 
 // Err returns why the TUI quit on its own, nil after a quit the person
-// asked for: a *core.PanicError when a stack's tcpip goroutine panicked.
+// asked for: a *core.PanicError when a stack's tcpip goroutine panicked,
+// a *crash.Panic when another of netlab's goroutines did.
 func (a *App) Err() error { return a.failed }
 
-// stackFailure returns the first stack of the world whose tcpip goroutine
-// panicked (core.Stack.Err), nil if none.
-func (a *App) stackFailure() error {
+// failure returns the first stack of the world whose tcpip goroutine
+// panicked (core.Stack.Err), or else the panic of another of netlab's
+// goroutines (crash.Err), nil if none.
+func (a *App) failure() error {
+	if err := crash.Err(); err != nil {
+		return err
+	}
 	if a.world == nil {
 		return nil
 	}
@@ -332,7 +338,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tickMsg:
 		a.Refresh()
-		if err := a.stackFailure(); err != nil {
+		if err := a.failure(); err != nil {
 			// The stack has stopped: quit, so that the terminal is
 			// restored and the command can say what happened.
 			a.failed = err

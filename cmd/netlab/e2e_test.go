@@ -24,6 +24,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/ui"
@@ -440,6 +441,17 @@ func (b *syncBuffer) Bytes() []byte {
 type panicky struct {
 	*ui.App
 	inView bool
+	// stuck, when set, holds Update until it is closed.
+	stuck chan struct{}
+}
+
+// plantNetlabPanic panics on a goroutine of netlab's own kind, one that
+// defers crash.Recover.
+func plantNetlabPanic() {
+	go func() {
+		defer crash.Recover("planted")
+		panic("planted: a netlab goroutine")
+	}()
 }
 
 func (p *panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -453,6 +465,13 @@ func (p *panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return p, func() tea.Msg { panic("planted: a command") }
 		case "$":
 			_ = p.World().Node("a").Stack.Post(func(*core.Core) { panic("planted: tcpip a") })
+		case "%":
+			plantNetlabPanic()
+		case "^":
+			// The panic leaves the TUI unable to quit on its own (as a
+			// lock the panicked goroutine held would).
+			plantNetlabPanic()
+			<-p.stuck
 		}
 	}
 	_, cmd := p.App.Update(msg)
@@ -468,16 +487,22 @@ func (p *panicky) View() tea.View {
 
 // TestPanicRestoresTerminal runs the TUI through runProgram (as runTUI
 // does) with a panic planted in Update, in View, in a command and on a
-// stack's tcpip goroutine: the program returns an error (Bubble Tea's
-// panic) or quits with the App's Err (the stack's, which runTUI prints
-// with its trace), its output ends by leaving the alternate screen and
-// showing the cursor, the world is closed and no goroutine is left
-// behind. (Bubble Tea prints each panic of its own and its stack on
+// stack's tcpip goroutine, and on one of netlab's other goroutines with
+// crash recovery on (as the netlab command has it), once with the TUI
+// free to quit and once with it stuck: the program returns an error
+// (Bubble Tea's panic) or quits with the App's Err (the stack's or
+// crash.Err, which runTUI prints with its trace) or is killed after
+// crashGrace, its output ends by leaving the alternate screen and showing
+// the cursor, the world is closed and no goroutine is left behind. (Bubble Tea prints each panic of its own and its stack on
 // stderr, as it would for a person, once the terminal is restored.)
 func TestPanicRestoresTerminal(t *testing.T) {
-	for _, key := range []string{"!", "#", "@", "$"} {
+	for _, key := range []string{"!", "#", "@", "$", "%", "^"} {
 		t.Run(key, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			if key == "%" || key == "^" {
+				crash.Enable()
+				defer crash.Reset()
+			}
 			lab, err := labs.Builtin("quickstart")
 			if err != nil {
 				t.Fatal(err)
@@ -492,8 +517,10 @@ func TestPanicRestoresTerminal(t *testing.T) {
 			defer typeIn.Close()
 			var out syncBuffer
 			errc := make(chan error, 1)
+			stuck := make(chan struct{})
+			defer close(stuck)
 			go func() {
-				errc <- runProgram(app, &panicky{App: app}, tea.WithInput(in), tea.WithOutput(&out),
+				errc <- runProgram(app, &panicky{App: app, stuck: stuck}, tea.WithInput(in), tea.WithOutput(&out),
 					tea.WithWindowSize(140, 45), tea.WithoutSignals(), tea.WithEnvironment([]string{"TERM=xterm-256color"}))
 			}()
 
@@ -524,6 +551,22 @@ func TestPanicRestoresTerminal(t *testing.T) {
 				var report bytes.Buffer
 				reportFailure(&report, app.Err())
 				if got := report.String(); !strings.HasPrefix(got, "netlab: stack a: the tcpip goroutine panicked: planted: tcpip a\n\ngoroutine ") ||
+					!strings.Contains(got, "e2e_test.go") {
+					t.Fatalf("the report of the panic:\n%s", got)
+				}
+			} else if key == "%" || key == "^" {
+				var cp *crash.Panic
+				failed := app.Err() // as runTUI reports it
+				if failed == nil {
+					failed = crash.Err()
+				}
+				if err != nil || !errors.As(failed, &cp) || (key == "%") != (app.Err() != nil) {
+					t.Fatalf("runProgram returned %v, the App's Err is %v, crash.Err %v; want nil and the planted panic (in the App's Err only if it could quit)",
+						err, app.Err(), crash.Err())
+				}
+				var report bytes.Buffer
+				reportFailure(&report, failed)
+				if got := report.String(); !strings.HasPrefix(got, "netlab: netlab's planted goroutine panicked: planted: a netlab goroutine\n\ngoroutine ") ||
 					!strings.Contains(got, "e2e_test.go") {
 					t.Fatalf("the report of the panic:\n%s", got)
 				}

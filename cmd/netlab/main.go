@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/spf13/cobra"
 )
@@ -48,6 +49,10 @@ type globals struct {
 }
 
 func main() {
+	// A panic on one of netlab's own goroutines ends the command in
+	// order (the terminal restored, the lab cleaned up) instead of
+	// killing the process: see internal/crash.
+	crash.Enable()
 	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
 }
 

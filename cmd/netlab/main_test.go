@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/netlab/netlab/internal/crash"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -117,5 +120,28 @@ func TestLogGoesToTheFile(t *testing.T) {
 	}
 	if strings.Contains(out+errs, "msg=") {
 		t.Errorf("logs reached the terminal:\n%s%s", out, errs)
+	}
+}
+
+// TestRunReportsANetlabGoroutinePanic: with crash recovery on (main's), a
+// panic on one of netlab's own goroutines ends `netlab run` at once with
+// exit 1, the panic as the run's error and its trace on stderr.
+func TestRunReportsANetlabGoroutinePanic(t *testing.T) {
+	crash.Enable()
+	defer crash.Reset()
+	path := filepath.Join(t.TempDir(), "long.yaml")
+	lab := "name: long\nnodes:\n  a: {kind: stack, interfaces: {eth0: {address: 10.0.0.1/24}}}\nsteps:\n  - wait: 1h\n"
+	if err := os.WriteFile(path, []byte(lab), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plantNetlabPanic()
+	start := time.Now()
+	code, out, errs := runCLI(t, "run", "--speed", "1", path) // paced: the wait takes an hour
+	if code != exitFailed || time.Since(start) > time.Minute {
+		t.Fatalf("exit %d after %v, want 1 at once\n%s%s", code, time.Since(start), out, errs)
+	}
+	if !strings.Contains(out, "netlab's planted goroutine panicked: planted: a netlab goroutine") ||
+		!strings.Contains(errs, "netlab: netlab's planted goroutine panicked: planted: a netlab goroutine\n\ngoroutine ") {
+		t.Fatalf("the report does not say what panicked, or where:\n%s\nstderr:\n%s", out, errs)
 	}
 }

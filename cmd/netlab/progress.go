@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/netlab/netlab/core/snapshot"
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs/run"
 )
 
@@ -94,6 +95,7 @@ func (p *stepPrinter) start(clock func() run.ClockState) {
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
 	p.mu.Unlock()
 	go func() {
+		defer crash.Recover("step printer")
 		defer close(p.done)
 		var tick <-chan time.Time
 		if p.live {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/spf13/cobra"
@@ -63,12 +64,12 @@ frames go to DIR/<lab>-<link>.pcap.`,
 				return buildFailed(lab, err)
 			}
 			// Removes the lab's namespaces even if what follows panics.
-			defer w.Close()
+			defer closeWorld(w)
 			p.start(w.ClockState)
 			rep := w.Run(cmd.Context())
 			p.finish()
 			caps, capErr := w.StopCaptures()
-			w.Close()
+			closeWorld(w)
 			if g.json {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
@@ -79,6 +80,11 @@ frames go to DIR/<lab>-<link>.pcap.`,
 				p.summary(rep)
 				printProcesses(out, rep.Processes)
 				printCaptures(out, caps)
+			}
+			if err := crash.Err(); err != nil {
+				// The run ended because one of netlab's goroutines
+				// panicked (the report says so): show where.
+				reportFailure(cmd.ErrOrStderr(), err)
 			}
 			switch {
 			case rep.Interrupted:

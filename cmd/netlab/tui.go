@@ -7,11 +7,13 @@ import (
 	"io"
 	"log"
 	"os"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/netlab/netlab/core"
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/labs/run"
 	"github.com/netlab/netlab/ui"
@@ -100,22 +102,56 @@ func runTUI(cmd *cobra.Command, g *globals, arg string, f tuiFlags) (err error) 
 	if err != nil {
 		return fail(exitFailed, err)
 	}
-	if err := app.Err(); err != nil {
-		// A stack's tcpip goroutine panicked: the TUI quit so that the
-		// terminal is back; say what happened, with the goroutine's trace.
+	failed := app.Err()
+	if failed == nil {
+		failed = crash.Err() // the program was killed before it could quit
+	}
+	if err := failed; err != nil {
+		// A stack's tcpip goroutine, or another of netlab's, panicked:
+		// the TUI quit so that the terminal is back; say what happened,
+		// with the goroutine's trace.
 		reportFailure(cmd.ErrOrStderr(), err)
 		return fail(exitFailed, err)
 	}
 	return nil
 }
 
-// reportFailure prints why the TUI quit on its own, and where a panic
-// happened.
+// reportFailure prints why the TUI or a run ended on its own, and where a
+// panic happened.
 func reportFailure(w io.Writer, err error) {
 	fmt.Fprintln(w, "netlab:", err)
 	var pe *core.PanicError
-	if errors.As(err, &pe) {
+	var cp *crash.Panic
+	switch {
+	case errors.As(err, &pe):
 		fmt.Fprintf(w, "\n%s\n", pe.Trace)
+	case errors.As(err, &cp):
+		fmt.Fprintf(w, "\n%s\n", cp.Trace)
+	}
+}
+
+// crashGrace is how long the TUI has to quit on its own after one of
+// netlab's goroutines panicked, and a world to close, before they are
+// cut short.
+const crashGrace = 3 * time.Second
+
+// closeWorld closes w. After a panic on one of netlab's goroutines it
+// waits crashGrace at most (what panicked may have left a lock held) and
+// then removes what the lab made on the host directly.
+func closeWorld(w *run.World) {
+	if crash.Err() == nil {
+		w.Close()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(crashGrace):
+		run.CloseAllHosts()
 	}
 }
 
@@ -124,13 +160,40 @@ func reportFailure(w io.Writer, err error) {
 // have replaced the first one). Bubble Tea recovers a panic in Update,
 // View or a command, restores the terminal and returns an error; the
 // world is closed then too, and after a panic that escapes Run.
+//
+// After a panic on another of netlab's goroutines (internal/crash) the
+// app quits on its next tick; if it has not within crashGrace (its
+// goroutine may wait behind what panicked), the program is killed, which
+// restores the terminal all the same.
 func runProgram(app *ui.App, m tea.Model, opts ...tea.ProgramOption) (err error) {
 	defer func() {
-		app.World().Close()
+		closeWorld(app.World())
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the TUI panicked: %v", r)
 		}
 	}()
-	_, err = tea.NewProgram(m, opts...).Run()
-	return err
+	p := tea.NewProgram(m, opts...)
+	ran := make(chan error, 1)
+	go func() {
+		_, err := p.Run()
+		ran <- err
+	}()
+	select {
+	case err = <-ran:
+		return err
+	case <-crash.Happened():
+	}
+	select {
+	case err = <-ran:
+		return err
+	case <-time.After(crashGrace):
+	}
+	// Kill restores the terminal; Run returns only once the event loop
+	// is free again, which it may never be: do not wait for it.
+	p.Kill()
+	select {
+	case <-ran:
+	case <-time.After(time.Second):
+	}
+	return nil // the App's Err may be unset: the command reports crash.Err
 }

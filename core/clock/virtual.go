@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/netlab/netlab/internal/crash"
 )
 
 // Virtual is a Clock whose time stands still while anything can still
@@ -278,6 +280,7 @@ func (c *Virtual) dispatchLocked() {
 // schedule is the scheduler goroutine: it advances time when the world is
 // idle.
 func (c *Virtual) schedule() {
+	defer crash.Recover("virtual clock scheduler")
 	for {
 		c.mu.Lock()
 		if c.stopped {
@@ -377,11 +380,15 @@ func (c *Virtual) stuckLocked(err error) {
 	}
 	c.stuckSaid = true
 	f := c.onStuck
-	go f(err)
+	go func() {
+		defer crash.Recover("virtual clock stuck report")
+		f(err)
+	}()
 }
 
 // watch is the wall-clock watchdog.
 func (c *Virtual) watch() {
+	defer crash.Recover("virtual clock watchdog")
 	tick := time.NewTicker(c.watchdog / 10)
 	defer tick.Stop()
 	for {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netlab/netlab/core"
 	"github.com/netlab/netlab/core/link/tap"
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs"
 )
 
@@ -46,6 +47,7 @@ func (c *carrier) set(up bool) {
 
 // run applies the latest state wanted, until close.
 func (c *carrier) run() {
+	defer crash.Recover("carrier " + c.ep.Name())
 	defer close(c.done)
 	applied := true
 	for {
@@ -124,6 +126,7 @@ func closeCarriers(cs []*carrier) {
 	for _, c := range cs {
 		wg.Add(1)
 		go func() {
+			defer crash.Recover("carrier close " + c.ep.Name())
 			defer wg.Done()
 			c.close()
 		}()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netlab/netlab/core/clock"
+	"github.com/netlab/netlab/internal/crash"
 	"github.com/netlab/netlab/labs"
 	"github.com/netlab/netlab/netifapi"
 	"github.com/netlab/netlab/sockets"
@@ -75,6 +76,12 @@ func (w *World) Run(ctx context.Context) *Report {
 		w.settle()
 	case err := <-w.stuck:
 		rep.Error = err.Error()
+		cancel()
+		<-done
+	case <-crash.Happened():
+		// One of netlab's goroutines panicked (a clock's, a capture's, a
+		// TAP's): the world cannot be trusted, so the run ends, failed.
+		rep.Error = crash.Err().Error()
 		cancel()
 		<-done
 	case <-ctx.Done():

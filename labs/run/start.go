@@ -7,6 +7,7 @@ import (
 
 	"github.com/netlab/netlab/core/link"
 	"github.com/netlab/netlab/core/link/mem"
+	"github.com/netlab/netlab/internal/crash"
 )
 
 // Pending is the status of a step that has not started yet (Steps only;
@@ -41,6 +42,7 @@ func (w *World) Start(ctx context.Context) {
 	done := w.prog.done
 	w.mu.Unlock()
 	go func() {
+		defer crash.Recover("lab run")
 		defer close(done)
 		rep := w.Run(rctx)
 		w.mu.Lock()

@@ -33,6 +33,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/netlab/netlab/internal/crash"
 )
 
 // Defaults for the zero fields of Options.
@@ -278,7 +280,17 @@ func (w *Writer) Stats() Stats {
 // loop is the writer's goroutine: it writes the file header, then swaps
 // out the queue each time it is kicked and writes it, until Close.
 func (w *Writer) loop() {
+	defer crash.Recover("capture writer")
 	defer close(w.done)
+	defer func() {
+		// Ended by a panic (crash.Recover), the writer takes no more
+		// frames: a Capture waiting for room counts its frame as late
+		// instead of waiting for ever.
+		w.mu.Lock()
+		w.closed = true
+		w.room.Broadcast()
+		w.mu.Unlock()
+	}()
 	bw := bufio.NewWriterSize(w.out, 64<<10)
 	pw := pcapgo.NewWriterNanos(bw)
 	err := pw.WriteFileHeader(uint32(w.snap), layers.LinkTypeEthernet)

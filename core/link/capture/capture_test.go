@@ -16,6 +16,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"go.uber.org/goleak"
+
+	"github.com/netlab/netlab/internal/crash"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -408,4 +410,53 @@ func ExampleWriter() {
 	st := w.Stats()
 	fmt.Println(st.Written, out.Len())
 	// Output: 1 100
+}
+
+// panickingWriter blocks its first write until release is closed, then
+// panics.
+type panickingWriter struct{ entered, release chan struct{} }
+
+func (p *panickingWriter) Write([]byte) (int, error) {
+	close(p.entered)
+	<-p.release
+	panic("disk on fire")
+}
+
+// TestWriterPanicEndsWaitsAndReports: with crash recovery on (the netlab
+// command's), a writer's goroutine that panics ends in order: the panic is
+// kept for the command to report, a Capture waiting for room (WaitWhenFull)
+// returns and counts its frame as late, and Close returns.
+func TestWriterPanicEndsWaitsAndReports(t *testing.T) {
+	crash.Enable()
+	t.Cleanup(crash.Reset)
+	out := &panickingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	w := New(out, Options{QueueFrames: 2, WaitWhenFull: true})
+	<-out.entered // the writer is stuck writing the file header
+	w.Capture(0, testFrame(1, 60))
+	w.Capture(1, testFrame(2, 60))
+	waited := make(chan struct{})
+	go func() {
+		defer close(waited)
+		w.Capture(2, testFrame(3, 60)) // the queue is full: it waits
+	}()
+	time.Sleep(20 * time.Millisecond)
+	select {
+	case <-waited:
+		t.Fatal("Capture did not wait for room")
+	default:
+	}
+	close(out.release)
+	select {
+	case <-waited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a Capture waiting for room still waits after the writer panicked")
+	}
+	<-crash.Happened()
+	if err := crash.Err(); err == nil || err.Error() != "netlab's capture writer goroutine panicked: disk on fire" {
+		t.Fatalf("crash.Err() = %v", err)
+	}
+	if st := w.Stats(); st.Captured != 2 || st.Late != 1 {
+		t.Errorf("stats %+v, want 2 captured and the waiting frame late", st)
+	}
+	w.Close()
 }

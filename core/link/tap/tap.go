@@ -15,6 +15,7 @@ import (
 	"github.com/netlab/netlab/core/clock"
 	"github.com/netlab/netlab/core/link"
 	"github.com/netlab/netlab/core/link/mem"
+	"github.com/netlab/netlab/internal/crash"
 )
 
 // Defaults for Options.
@@ -175,6 +176,7 @@ func (e *Endpoint) Transmit(frame []byte) {
 
 // writer writes queued frames to the device until Close.
 func (e *Endpoint) writer() {
+	defer crash.Recover("tap writer " + e.name)
 	defer e.wg.Done()
 	for b := range e.q {
 		_, err := e.f.Write(b.Data)
@@ -197,6 +199,7 @@ func (e *Endpoint) writer() {
 // reader reads frames from the device and hands them to the receiver in
 // batches: every frame ready at once (up to Batch) makes one batch.
 func (e *Endpoint) reader() {
+	defer crash.Recover("tap reader " + e.name)
 	defer e.wg.Done()
 	var scratch [link.MaxFrame + 1]byte
 	batch := make([]*link.Buffer, 0, e.batch)
