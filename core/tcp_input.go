@@ -395,6 +395,11 @@ func (c *Core) processAck(p *TCPPCB, s *tcpSeg) {
 	case s.ack == p.sndUna && len(s.data) == 0 && !s.has(wire.TCPFin) && newWnd == p.sndWnd && p.sndMax != p.sndUna:
 		c.dupAck(p, s.ack)
 	}
+	// The window is relative to the segment's ACK: only one in [SND.UNA,
+	// SND.NXT] may move it (ackAdvance has made SND.UNA a new ACK's).
+	if seqLT(s.ack, p.sndUna) {
+		return
+	}
 	if seqLT(p.sndWl1, s.seq) || (p.sndWl1 == s.seq && seqLEQ(p.sndWl2, s.ack)) {
 		p.sndWnd, p.sndWl1, p.sndWl2 = newWnd, s.seq, s.ack
 		p.maxSndWnd = max(p.maxSndWnd, newWnd)
