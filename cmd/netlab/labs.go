@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
@@ -62,8 +63,8 @@ opens it, 'netlab labs show NAME' prints its source to copy and change.`,
 		Short: "Print a built-in lab's source",
 		Long: `Print a built-in lab's YAML source: save it to a file, change it, and run
 the file ('netlab run my-lab.yaml'). Its first line names the lab schema
-by a path inside netlab's repository; 'netlab labs schema' prints the
-schema to save beside your labs.`,
+as lab.schema.json beside the file, for editors that check and complete
+YAML: 'netlab labs schema > lab.schema.json' writes it there.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeBuiltinLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,6 +75,9 @@ schema to save beside your labs.`,
 			if g.json {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]string{"format": "netlab.lab-source/v1", "name": args[0], "source": string(src)})
 			}
+			// In the repository the schema is ../schema/ of the lab; a
+			// copy finds it beside itself.
+			src = bytes.Replace(src, []byte("$schema=../schema/lab.schema.json"), []byte("$schema=lab.schema.json"), 1)
 			_, err = cmd.OutOrStdout().Write(src)
 			return err
 		},

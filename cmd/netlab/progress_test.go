@@ -66,7 +66,7 @@ func TestSeedOverridesTheLabs(t *testing.T) {
 
 func TestLabsShowAndSchema(t *testing.T) {
 	code, out, _ := runCLI(t, "labs", "show", "router")
-	if code != exitOK || !strings.HasPrefix(out, "# yaml-language-server: $schema=../schema/lab.schema.json\nname: router\n") {
+	if code != exitOK || !strings.HasPrefix(out, "# yaml-language-server: $schema=lab.schema.json\nname: router\n") {
 		t.Errorf("labs show router: exit %d\n%s", code, out)
 	}
 	if code, _, errs := runCLI(t, "labs", "show", "nope"); code != exitBadInput || !strings.Contains(errs, "unknown lab") {
